@@ -1,0 +1,244 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	awsV2 = "/usr/bin/aws"
+	mib   = 1 << 20
+)
+
+// awsV1 returns the aws on PATH when it is AWS CLI v1, or "" with a reason.
+func awsV1() (string, string) {
+	path, err := exec.LookPath("aws")
+	if err != nil {
+		return "", "no aws on PATH"
+	}
+	out, err := exec.Command(path, "--version").CombinedOutput()
+	if err != nil {
+		return "", "aws --version: " + err.Error()
+	}
+	if !strings.HasPrefix(string(out), "aws-cli/1.") {
+		return "", "aws on PATH is not v1: " + strings.TrimSpace(string(out))
+	}
+	return path, ""
+}
+
+func TestAWSCLIv2(t *testing.T) {
+	need(t, awsV2)
+	s := startServer(t)
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) { awsCLISuite(t, s, awsV2, "v2", scheme) })
+	}
+}
+
+func TestAWSCLIv1(t *testing.T) {
+	bin, why := awsV1()
+	if bin == "" {
+		t.Skipf("AWS CLI v1 variant skipped: %s", why)
+	}
+	s := startServer(t)
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) { awsCLISuite(t, s, bin, "v1", scheme) })
+	}
+}
+
+// awsCLI runs one aws command against the server.
+type awsCLI struct {
+	t   *testing.T
+	bin string
+	env []string
+	ep  string
+}
+
+func (a awsCLI) run(args ...string) string {
+	a.t.Helper()
+	if args[0] == "s3" && (args[1] == "cp" || args[1] == "sync") {
+		args = append(args, "--no-progress")
+	}
+	return runCmd(a.t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
+}
+
+func (a awsCLI) try(args ...string) (string, string, error) {
+	a.t.Helper()
+	return tryCmd(a.t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
+}
+
+func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
+	a := awsCLI{t: t, bin: bin, env: s.clientEnv(t, scheme), ep: s.endpoint(scheme)}
+	src := bucketName("cli", version, scheme, "src")
+	dst := bucketName("cli", version, scheme, "dst")
+	local := t.TempDir()
+	down := t.TempDir()
+
+	small, smallSHA := makeFile(t, local, "small.txt", 3000)
+	big, bigSHA := makeFile(t, local, "big.bin", 50*mib)
+
+	t.Run("mb", func(t *testing.T) {
+		a.t = t
+		a.run("s3", "mb", "s3://"+src)
+		a.run("s3", "mb", "s3://"+dst)
+		if out := a.run("s3", "ls"); !strings.Contains(out, src) || !strings.Contains(out, dst) {
+			t.Fatalf("aws s3 ls does not list %s and %s:\n%s", src, dst, out)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("cp small", func(t *testing.T) {
+		a.t = t
+		a.run("s3", "cp", small, "s3://"+src+"/dir/small.txt")
+		got := filepath.Join(down, "small.txt")
+		a.run("s3", "cp", "s3://"+src+"/dir/small.txt", got)
+		sameFile(t, got, smallSHA)
+	})
+
+	t.Run("cp multipart 50MiB", func(t *testing.T) {
+		a.t = t
+		a.run("s3", "cp", big, "s3://"+src+"/big.bin")
+		got := filepath.Join(down, "big.bin")
+		a.run("s3", "cp", "s3://"+src+"/big.bin", got)
+		sameFile(t, got, bigSHA)
+		head := a.run("s3api", "head-object", "--bucket", src, "--key", "big.bin")
+		if !strings.Contains(head, "52428800") {
+			t.Errorf("head-object does not report 52428800 bytes:\n%s", head)
+		}
+	})
+
+	t.Run("ls", func(t *testing.T) {
+		a.t = t
+		out := a.run("s3", "ls", "s3://"+src+"/")
+		if !strings.Contains(out, "PRE dir/") || !strings.Contains(out, "big.bin") {
+			t.Errorf("aws s3 ls s3://%s/ lacks PRE dir/ or big.bin:\n%s", src, out)
+		}
+		if strings.Contains(out, "small.txt") {
+			t.Errorf("aws s3 ls without --recursive shows a nested key:\n%s", out)
+		}
+		out = a.run("s3", "ls", "--recursive", "s3://"+src+"/")
+		for _, k := range []string{"dir/small.txt", "big.bin"} {
+			if !strings.Contains(out, k) {
+				t.Errorf("aws s3 ls --recursive lacks %s:\n%s", k, out)
+			}
+		}
+	})
+
+	t.Run("sync", func(t *testing.T) {
+		a.t = t
+		tree := t.TempDir()
+		want := map[string]string{}
+		for _, f := range []struct {
+			name string
+			size int
+		}{{"a.txt", 10}, {"sub/b.bin", 100 * 1024}, {"sub/deeper/c.csv", 5000}} {
+			path, sum := makeFile(t, tree, f.name, f.size)
+			want[f.name] = sum
+			// An mtime in the past keeps the second sync from re-uploading a
+			// file written in the same second as its LastModified.
+			old := time.Now().Add(-time.Hour)
+			if err := os.Chtimes(path, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := a.run("s3", "sync", tree, "s3://"+src+"/synced/")
+		if n := strings.Count(out, "upload:"); n != len(want) {
+			t.Errorf("first sync uploaded %d files; want %d:\n%s", n, len(want), out)
+		}
+		out = a.run("s3", "sync", tree, "s3://"+src+"/synced/")
+		if strings.Contains(out, "upload:") {
+			t.Errorf("second sync uploaded again:\n%s", out)
+		}
+		back := t.TempDir()
+		a.run("s3", "sync", "s3://"+src+"/synced/", back)
+		for name, sum := range want {
+			sameFile(t, filepath.Join(back, name), sum)
+		}
+	})
+
+	oddKey := "odd key+plus/ü ñ=eq.bin"
+	t.Run("odd keys", func(t *testing.T) {
+		a.t = t
+		a.run("s3", "cp", small, "s3://"+src+"/"+oddKey)
+		out := a.run("s3", "ls", "--recursive", "s3://"+src+"/odd")
+		if !strings.Contains(out, oddKey) {
+			t.Errorf("aws s3 ls does not show %q:\n%s", oddKey, out)
+		}
+		out = a.run("s3api", "list-objects-v2", "--bucket", src, "--prefix", "odd key+",
+			"--query", "Contents[].Key", "--output", "text")
+		if strings.TrimSpace(out) != oddKey {
+			t.Errorf("list-objects-v2 keys = %q; want %q", strings.TrimSpace(out), oddKey)
+		}
+		got := filepath.Join(down, "odd.bin")
+		a.run("s3", "cp", "s3://"+src+"/"+oddKey, got)
+		sameFile(t, got, smallSHA)
+		// "+" must not have become a space.
+		if _, _, err := a.try("s3api", "head-object", "--bucket", src,
+			"--key", "odd key plus/ü ñ=eq.bin"); err == nil {
+			t.Errorf("head-object with '+' replaced by a space found an object")
+		}
+	})
+
+	t.Run("bucket to bucket", func(t *testing.T) {
+		a.t = t
+		a.run("s3", "cp", "s3://"+src+"/dir/small.txt", "s3://"+dst+"/small.txt")
+		a.run("s3", "cp", "s3://"+src+"/"+oddKey, "s3://"+dst+"/"+oddKey)
+		// Above 8 MiB the CLI uses GetObjectTagging and UploadPartCopy.
+		a.run("s3", "cp", "s3://"+src+"/big.bin", "s3://"+dst+"/big-copy.bin")
+		for _, c := range []struct{ key, sum string }{
+			{"small.txt", smallSHA}, {oddKey, smallSHA}, {"big-copy.bin", bigSHA},
+		} {
+			got := filepath.Join(down, "copy-"+filepath.Base(c.key))
+			a.run("s3", "cp", "s3://"+dst+"/"+c.key, got)
+			sameFile(t, got, c.sum)
+		}
+	})
+
+	t.Run("presign", func(t *testing.T) {
+		a.t = t
+		url := strings.TrimSpace(a.run("s3", "presign", "s3://"+src+"/dir/small.txt",
+			"--expires-in", "300"))
+		got := filepath.Join(down, "presigned.txt")
+		args := []string{"-sS", "--fail-with-body", "-o", got}
+		if scheme == "https" {
+			args = append(args, "--cacert", s.caPath)
+		}
+		runCmd(t, a.env, "curl", append(args, url)...)
+		sameFile(t, got, smallSHA)
+	})
+
+	t.Run("put-object CRC32", func(t *testing.T) {
+		a.t = t
+		// Over HTTPS the CLI sends this aws-chunked with a trailing checksum.
+		out := a.run("s3api", "put-object", "--bucket", src, "--key", "crc.txt",
+			"--body", small, "--checksum-algorithm", "CRC32")
+		if !strings.Contains(out, "ETag") {
+			t.Errorf("put-object output lacks an ETag:\n%s", out)
+		}
+		got := filepath.Join(down, "crc.txt")
+		a.run("s3api", "get-object", "--bucket", src, "--key", "crc.txt", got)
+		sameFile(t, got, smallSHA)
+	})
+
+	t.Run("rm", func(t *testing.T) {
+		a.t = t
+		a.run("s3", "rm", "s3://"+src+"/dir/small.txt")
+		if _, _, err := a.try("s3api", "head-object", "--bucket", src,
+			"--key", "dir/small.txt"); err == nil {
+			t.Errorf("head-object still finds a removed object")
+		}
+		a.run("s3", "rm", "--recursive", "s3://"+dst+"/")
+		if out := a.run("s3", "ls", "--recursive", "s3://"+dst+"/"); strings.TrimSpace(out) != "" {
+			t.Errorf("bucket not empty after rm --recursive:\n%s", out)
+		}
+		a.run("s3", "rb", "s3://"+dst)
+	})
+	_ = os.Remove(big)
+}

@@ -1,0 +1,192 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const (
+	rcloneBin = "/usr/bin/rclone"
+	s3cmdBin  = "/usr/bin/s3cmd"
+	debPython = "/usr/bin/python3"
+)
+
+func TestRclone(t *testing.T) {
+	need(t, rcloneBin)
+	s := startServer(t)
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) {
+			for _, noCheck := range []bool{true, false} {
+				t.Run(fmt.Sprintf("no_check_bucket=%v", noCheck), func(t *testing.T) {
+					rcloneSuite(t, s, scheme, noCheck)
+				})
+			}
+		})
+	}
+}
+
+func rcloneSuite(t *testing.T, s *server, scheme string, noCheck bool) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "rclone.conf")
+	writeFile(t, conf, []byte(fmt.Sprintf(`[inlet]
+type = s3
+provider = Other
+access_key_id = %s
+secret_access_key = %s
+endpoint = %s
+region = us-east-1
+force_path_style = true
+acl = bucket-owner-full-control
+no_check_bucket = %v
+`, s.accessKey, s.secretKey, s.endpoint(scheme), noCheck)))
+
+	// rclone 1.60 refuses to start when AWS_CA_BUNDLE is set: pass the CA
+	// with --ca-cert instead.
+	env := filterEnv(s.clientEnv(t, "http"), "AWS_CA_BUNDLE=")
+	common := []string{"--config", conf, "--retries", "1", "--low-level-retries", "2"}
+	if scheme == "https" {
+		common = append(common, "--ca-cert", s.caPath)
+	}
+	rc := func(args ...string) string {
+		t.Helper()
+		return runCmd(t, env, rcloneBin, append(args, common...)...)
+	}
+
+	bucket := bucketName("rclone", scheme, fmt.Sprint(noCheck))
+	// With no_check_bucket = true rclone mkdir sends nothing; create the
+	// bucket through CreateBucket either way.
+	rc("mkdir", "inlet:"+bucket, "--s3-no-check-bucket=false")
+
+	src := filepath.Join(dir, "src")
+	want := map[string]string{}
+	for name, size := range map[string]int{
+		"a.csv": 1234, "sub/b.bin": 300 * 1024, "sub/odd name+1.txt": 77, "big.bin": 12 * mib,
+	} {
+		_, sum := makeFile(t, src, name, size)
+		want[name] = sum
+	}
+	remote := "inlet:" + bucket + "/dir"
+	// A 5 MiB cutoff sends big.bin as a multipart upload.
+	rc("copy", src, remote, "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M")
+
+	out := rc("lsf", "-R", "--files-only", remote)
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	sort.Strings(got)
+	wantNames := []string{"a.csv", "big.bin", "sub/b.bin", "sub/odd name+1.txt"}
+	if strings.Join(got, " ") != strings.Join(wantNames, " ") {
+		t.Errorf("rclone lsf -R = %q; want %q", got, wantNames)
+	}
+
+	rc("check", src, remote)
+
+	back := filepath.Join(dir, "back")
+	rc("copy", remote, back)
+	for name, sum := range want {
+		sameFile(t, filepath.Join(back, name), sum)
+	}
+}
+
+func TestS3cmd(t *testing.T) {
+	need(t, s3cmdBin)
+	s := startServer(t)
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) { s3cmdSuite(t, s, scheme) })
+	}
+}
+
+func s3cmdSuite(t *testing.T, s *server, scheme string) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "s3cfg")
+	cfg := fmt.Sprintf(`[default]
+access_key = %s
+secret_key = %s
+host_base = %s
+host_bucket = %s
+signature_v2 = False
+bucket_location = us-east-1
+`, s.accessKey, s.secretKey, s.hostPort(scheme), s.hostPort(scheme))
+	if scheme == "https" {
+		cfg += "use_https = True\ncheck_ssl_certificate = True\nca_certs_file = " + s.caPath + "\n"
+	} else {
+		cfg += "use_https = False\ncheck_ssl_certificate = False\n"
+	}
+	writeFile(t, conf, []byte(cfg))
+
+	env := s.clientEnv(t, scheme)
+	sc := func(args ...string) string {
+		t.Helper()
+		return runCmd(t, env, s3cmdBin, append([]string{"-c", conf, "--no-progress"}, args...)...)
+	}
+
+	bucket := bucketName("s3cmd", scheme)
+	sc("mb", "s3://"+bucket)
+	if out := sc("ls"); !strings.Contains(out, "s3://"+bucket) {
+		t.Errorf("s3cmd ls lacks s3://%s:\n%s", bucket, out)
+	}
+
+	small, smallSHA := makeFile(t, dir, "notes.csv", 2048)
+	sc("put", small, "s3://"+bucket+"/p/notes.csv")
+	if out := sc("ls", "s3://"+bucket+"/p/"); !strings.Contains(out, "s3://"+bucket+"/p/notes.csv") {
+		t.Errorf("s3cmd ls lacks the object:\n%s", out)
+	}
+	got := filepath.Join(dir, "notes.back")
+	sc("get", "--force", "s3://"+bucket+"/p/notes.csv", got)
+	sameFile(t, got, smallSHA)
+
+	info := sc("info", "s3://"+bucket+"/p/notes.csv")
+	if !strings.Contains(info, "2048") {
+		t.Errorf("s3cmd info does not report 2048 bytes:\n%s", info)
+	}
+
+	// Above 15 MiB s3cmd uploads in 15 MiB parts.
+	big, bigSHA := makeFile(t, dir, "big.bin", 20*mib)
+	sc("put", big, "s3://"+bucket+"/big.bin")
+	got = filepath.Join(dir, "big.back")
+	sc("get", "--force", "s3://"+bucket+"/big.bin", got)
+	sameFile(t, got, bigSHA)
+	if err := os.Remove(big); err != nil {
+		t.Log(err)
+	}
+}
+
+func TestBoto3(t *testing.T) {
+	need(t, debPython)
+	if _, _, err := tryCmd(t, os.Environ(), debPython, "-c", "import boto3"); err != nil {
+		missing(t, "boto3 for "+debPython, err)
+	}
+	s := startServer(t)
+	script := filepath.Join(repoRoot(), "e2e", "testdata", "boto3_check.py")
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) {
+			out := runCmd(t, s.clientEnv(t, scheme), debPython, script,
+				s.endpoint(scheme), bucketName("boto3", scheme), t.TempDir())
+			t.Log(out)
+		})
+	}
+}
+
+func TestJSv3(t *testing.T) {
+	need(t, "node")
+	jsDir := filepath.Join(repoRoot(), "e2e", "js")
+	if _, err := os.Stat(filepath.Join(jsDir, "node_modules", "@aws-sdk", "lib-storage")); err != nil {
+		missing(t, "@aws-sdk/lib-storage in e2e/js", err)
+	}
+	s := startServer(t)
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) {
+			env := s.clientEnv(t, scheme)
+			if scheme == "https" {
+				env = append(env, "NODE_EXTRA_CA_CERTS="+s.caPath)
+			}
+			out := runCmd(t, env, "node", filepath.Join(jsDir, "s3check.mjs"),
+				s.endpoint(scheme), bucketName("js", scheme))
+			t.Log(out)
+		})
+	}
+}
