@@ -84,7 +84,7 @@ func main() {
 	flag.Int64Var(&c.count, "count", 0, "stop after this many measured operations (0: duration only); for fill, the number of keys")
 	flag.BoolVar(&c.unsigned, "unsigned", false, "send UNSIGNED-PAYLOAD instead of the body's SHA-256")
 	flag.IntVar(&c.keys, "keys", 0, "distinct objects that get/head read, pre-put when -setup (0: clients for objects of 1 MiB or more, else 256)")
-	flag.IntVar(&c.overwrite, "overwrite", -1, "put: keys each client cycles through (0: a new key per put; -1: 2 for objects of 1 MiB or more, else 0)")
+	flag.IntVar(&c.overwrite, "overwrite", 0, "put: keys each client cycles through (0: a new key for every put)")
 	flag.StringVar(&c.prefix, "prefix", "load", "key prefix for put/get/head")
 	flag.StringVar(&c.listPrefix, "list-prefix", "list/", "key prefix that fill writes and list reads")
 	flag.BoolVar(&c.setup, "setup", true, "get/head: pre-put the objects before measuring")
@@ -178,10 +178,7 @@ func (c *config) check() error {
 		}
 	}
 	if c.overwrite < 0 {
-		c.overwrite = 0
-		if c.size >= 1<<20 {
-			c.overwrite = 2
-		}
+		return errors.New("-overwrite must not be negative")
 	}
 	if c.credFile != "" {
 		ak, sk, err := readCredentials(c.credFile, c.profile)
