@@ -126,4 +126,3 @@ func Composite(a Algorithm, parts []Value) (Value, error) {
 	v.Encoded = fmt.Sprintf("%s-%d", v.Encoded, len(parts))
 	return v, nil
 }
-

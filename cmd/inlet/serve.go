@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"inlet/internal/certs"
+	"inlet/internal/cloud"
+)
+
+// serveConfig is the configuration of `inlet serve`: defaults, then INLET_*
+// environment variables, then flags.
+type serveConfig struct {
+	Data         string
+	CloudAddr    string
+	CloudTLSAddr string
+	ConsoleAddr  string
+	Region       string
+	Domain       string
+	TLSCert      string
+	TLSKey       string
+	LogLevel     string
+	LogFormat    string
+}
+
+func defaultServeConfig() serveConfig {
+	return serveConfig{
+		Data:        "./data",
+		CloudAddr:   "127.0.0.1:9000",
+		ConsoleAddr: "127.0.0.1:8080",
+		Region:      "us-east-1",
+		LogLevel:    "info",
+		LogFormat:   "json",
+	}
+}
+
+// Validate reports every problem with the configuration.
+func (c serveConfig) Validate() error {
+	var errs []error
+	if c.Data == "" {
+		errs = append(errs, errors.New("--data must not be empty"))
+	}
+	for name, addr := range map[string]string{"--cloud-addr": c.CloudAddr, "--console-addr": c.ConsoleAddr, "--cloud-tls-addr": c.CloudTLSAddr} {
+		if addr == "" && name == "--cloud-tls-addr" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want host:port", name, addr))
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if c.TLSCert != "" && c.CloudTLSAddr == "" {
+		errs = append(errs, errors.New("--tls-cert needs --cloud-tls-addr"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want json or text", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+func newServeCmd() *cobra.Command {
+	cfg := defaultServeConfig()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the cloud endpoint and the console",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), cfg, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Data, "data", cfg.Data, "data directory (INLET_DATA)")
+	f.StringVar(&cfg.CloudAddr, "cloud-addr", cfg.CloudAddr, "cloud endpoint address, plain HTTP (INLET_CLOUD_ADDR)")
+	f.StringVar(&cfg.CloudTLSAddr, "cloud-tls-addr", cfg.CloudTLSAddr, "cloud endpoint address for HTTPS; off when empty (INLET_CLOUD_TLS_ADDR)")
+	f.StringVar(&cfg.ConsoleAddr, "console-addr", cfg.ConsoleAddr, "console address (INLET_CONSOLE_ADDR)")
+	f.StringVar(&cfg.Region, "region", cfg.Region, "region of the cloud endpoint (INLET_REGION)")
+	f.StringVar(&cfg.Domain, "domain", cfg.Domain, "domain for virtual-host-style requests, e.g. s3.localhost (INLET_DOMAIN)")
+	f.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM); without it a self-signed one is made in DATA/tls (INLET_TLS_CERT)")
+	f.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) (INLET_TLS_KEY)")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (INLET_LOG_LEVEL)")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "json or text (INLET_LOG_FORMAT)")
+	bindEnv(f)
+	return cmd
+}
+
+// bindEnv lets INLET_<FLAG> set every flag not given on the command line.
+func bindEnv(f *pflag.FlagSet) {
+	f.VisitAll(func(fl *pflag.Flag) {
+		env := "INLET_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			fl.Value.Set(v)
+			fl.DefValue = v
+		}
+	})
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func newLogger(cfg serveConfig) *slog.Logger {
+	level, _ := parseLevel(cfg.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte) (int, error) }) error {
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	c, err := cloud.Open(ctx, cloud.Options{
+		DataDir:   cfg.Data,
+		Region:    cfg.Region,
+		Domain:    cfg.Domain,
+		MasterKey: os.Getenv("INLET_MASTER_KEY"),
+		Logger:    log,
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	var servers []*http.Server
+	serveOn := func(name, addr string, h http.Handler, certFile, keyFile string) (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s on %s: %w", name, addr, err)
+		}
+		srv := &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		servers = append(servers, srv)
+		go func() {
+			var err error
+			if certFile != "" {
+				err = srv.ServeTLS(ln, certFile, keyFile)
+			} else {
+				err = srv.Serve(ln)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("server stopped", "server", name, "error", err)
+				stop()
+			}
+		}()
+		return ln, nil
+	}
+
+	cloudLn, err := serveOn("cloud", cfg.CloudAddr, c.Handler(), "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "cloud endpoint:  http://%s\n", cloudLn.Addr())
+	if cfg.CloudTLSAddr != "" {
+		certFile, keyFile := cfg.TLSCert, cfg.TLSKey
+		if certFile == "" {
+			files, err := certs.Loopback(filepath.Join(cfg.Data, "tls"), cfg.Domain)
+			if err != nil {
+				return err
+			}
+			certFile, keyFile = files.Cert, files.Key
+			fmt.Fprintf(out, "tls ca bundle:   %s (AWS_CA_BUNDLE)\n", files.CA)
+		}
+		ln, err := serveOn("cloud-tls", cfg.CloudTLSAddr, c.Handler(), certFile, keyFile)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "cloud endpoint:  https://%s\n", ln.Addr())
+	}
+	consoleLn, err := serveOn("console", cfg.ConsoleAddr, consoleHandler(), "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "console:         http://%s\n", consoleLn.Addr())
+	fmt.Fprintf(out, "platform account %s; root credentials in %s\n", c.PlatformAccount().ID, c.CredentialsPath())
+	log.Info("listening", "cloud", cloudLn.Addr().String(), "console", consoleLn.Addr().String())
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("shutdown", "error", err)
+		}
+	}
+	return nil
+}
+
+// consoleHandler serves the console. Until the Dataset Manager lands it
+// answers health checks only.
+func consoleHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}

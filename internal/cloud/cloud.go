@@ -1,0 +1,137 @@
+// Package cloud assembles the embedded AWS-compatible cloud: the metadata
+// database, identities, the object store and the S3 front, all kept in one
+// data directory.
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"inlet/internal/cloud/s3api"
+	"inlet/internal/identity"
+	"inlet/internal/meta"
+	"inlet/internal/objstore"
+	"inlet/internal/sigv4"
+)
+
+// Options configures the cloud.
+type Options struct {
+	// DataDir holds everything: meta.db, objects/, master.key, credentials.
+	DataDir string
+	// Region of the endpoint (default us-east-1).
+	Region string
+	// Domain enables virtual-host-style addressing (BUCKET.Domain).
+	Domain string
+	// MasterKey, when set, is the base64 master key (INLET_MASTER_KEY);
+	// otherwise DataDir/master.key is used, created on first start.
+	MasterKey string
+	Logger    *slog.Logger
+}
+
+// Cloud is a running embedded cloud.
+type Cloud struct {
+	db       *meta.DB
+	store    *objstore.Store
+	ids      *identity.Store
+	s3       *s3api.Server
+	platform identity.Account
+	credPath string
+}
+
+// Open opens (creating on first start) the cloud in opts.DataDir. On first
+// start it creates the platform account and writes its root access key to
+// DataDir/credentials (0600, AWS shared-credentials format).
+func Open(ctx context.Context, opts Options) (*Cloud, error) {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	key, err := identity.LoadMasterKey(filepath.Join(opts.DataDir, "master.key"), opts.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	db, err := meta.Open(ctx, filepath.Join(opts.DataDir, "meta.db"), opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cloud{db: db, credPath: filepath.Join(opts.DataDir, "credentials")}
+	if err := c.open(ctx, opts, key); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
+	var err error
+	c.ids, err = identity.Open(ctx, c.db, key, opts.Logger)
+	if err != nil {
+		return err
+	}
+	c.store, err = objstore.Open(ctx, filepath.Join(opts.DataDir, "objects"), c.db, opts.Logger)
+	if err != nil {
+		return fmt.Errorf("open object store: %w", err)
+	}
+	acct, k, err := c.ids.PlatformAccount(ctx)
+	if err != nil {
+		return err
+	}
+	c.platform = acct
+	if k != nil {
+		if err := writeCredentials(c.credPath, k.ID, k.Secret.Reveal(), opts.Region); err != nil {
+			return err
+		}
+	} else if _, err := os.Stat(c.credPath); errors.Is(err, os.ErrNotExist) {
+		opts.Logger.Warn("platform credentials file is missing; the root key is not shown again", "path", c.credPath)
+	}
+
+	c.s3 = s3api.New(s3api.Config{
+		Store:      c.store,
+		Verifier:   &sigv4.Verifier{Credentials: c.ids},
+		Principals: c.ids,
+		Region:     opts.Region,
+		Domain:     opts.Domain,
+		Logger:     opts.Logger,
+	})
+	return nil
+}
+
+// Handler serves the cloud's APIs.
+func (c *Cloud) Handler() http.Handler { return c.s3 }
+
+// PlatformAccount is the account that owns managed buckets.
+func (c *Cloud) PlatformAccount() identity.Account { return c.platform }
+
+// Identities gives access to accounts and keys.
+func (c *Cloud) Identities() *identity.Store { return c.ids }
+
+// CredentialsPath is where the platform's root key was written.
+func (c *Cloud) CredentialsPath() string { return c.credPath }
+
+// Close closes the store and the database.
+func (c *Cloud) Close() error {
+	err := c.store.Close()
+	return errors.Join(err, c.db.Close())
+}
+
+func writeCredentials(path, id, secret, region string) error {
+	body := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = %s\n", id, secret, region)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
+	return nil
+}
