@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -231,6 +232,10 @@ func (s *server) stop() {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
+		if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+			s.t.Errorf("server exit after SIGTERM: %v; want status 0", s.cmd.ProcessState)
+		}
+		s.checkLog()
 		if s.t.Failed() {
 			s.t.Logf("server log tail:\n%s", s.logTail(30))
 		}
@@ -239,6 +244,29 @@ func (s *server) stop() {
 		s.kill()
 	}
 	s.cmd = nil
+}
+
+// checkLog holds the server log to its contract: JSON lines, and never the
+// secret key.
+func (s *server) checkLog() {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		s.t.Errorf("read server log: %v", err)
+		return
+	}
+	if s.secretKey != "" && bytes.Contains(b, []byte(s.secretKey)) {
+		s.t.Errorf("server log contains the secret access key")
+	}
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var v map[string]any
+		if err := json.Unmarshal(line, &v); err != nil {
+			s.t.Errorf("server log line %d is not a JSON object: %.200q", i+1, line)
+			return
+		}
+	}
 }
 
 // kill ends the server (and anything it started) with SIGKILL at once.
