@@ -110,6 +110,12 @@ func (s *server) start() {
 		t.Fatalf("create server log: %v", err)
 	}
 	s.logPath = logFile.Name()
+	// Stdout may carry human-readable notes; the JSON log is stderr.
+	outFile, err := os.Create(strings.TrimSuffix(s.logPath, ".log") + ".out")
+	if err != nil {
+		t.Fatalf("create server stdout: %v", err)
+	}
+	defer outFile.Close()
 
 	args := []string{"serve", "--data", s.dataDir,
 		"--cloud-addr", cloud, "--console-addr", console,
@@ -117,7 +123,7 @@ func (s *server) start() {
 	t.Logf("server: %s %s", serverBinary, strings.Join(args, " "))
 	cmd := exec.Command(serverBinary, args...)
 	cmd.Env = serverEnv()
-	cmd.Stdout = logFile
+	cmd.Stdout = outFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
