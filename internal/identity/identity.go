@@ -9,7 +9,9 @@ package identity
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"inlet/internal/meta"
@@ -69,9 +72,23 @@ func (s Secret) Reveal() string { return string(s) }
 type Principal struct {
 	AccountID   string
 	ARN         string
-	UserName    string // empty for root
+	UserName    string // empty for root and roles
+	UserID      string // aws:userid: AIDA... for users, AROA...:SESSION for roles
 	AccessKeyID string
+
+	// Set for assumed-role sessions.
+	RoleName    string
+	RoleARN     string
+	SessionName string
+
+	// Set for temporary credentials.
+	Temporary     bool
+	SessionPolicy string
+	Expires       time.Time
 }
+
+// IsRoot reports whether p is an account's root.
+func (p Principal) IsRoot() bool { return p.UserName == "" && p.RoleName == "" }
 
 // Store keeps accounts and keys in the metadata database.
 type Store struct {
@@ -79,8 +96,12 @@ type Store struct {
 	sealer *sealer
 	log    *slog.Logger
 
+	sessionKey []byte // derives the secrets of temporary credentials
+
 	mu    sync.RWMutex
 	cache map[string]cachedKey // access key id -> key with secret
+
+	gen atomic.Uint64 // bumped on every IAM change, for callers' caches
 }
 
 type cachedKey struct {
@@ -110,20 +131,29 @@ func Open(ctx context.Context, db *meta.DB, masterKey []byte, logger *slog.Logge
 	if err := db.Migrate(ctx, "identity", migrations); err != nil {
 		return nil, fmt.Errorf("migrate identity: %w", err)
 	}
+	if err := db.Migrate(ctx, "identity-iam", iamMigrations); err != nil {
+		return nil, fmt.Errorf("migrate identity: %w", err)
+	}
 	s, err := newSealer(masterKey)
 	if err != nil {
 		return nil, err
 	}
+	sk := hmac.New(sha256.New, masterKey)
+	sk.Write([]byte("inlet session key"))
 	return &Store{
-		db:     db.SQL(),
-		sealer: s,
-		log:    logger.With("component", "identity"),
-		cache:  make(map[string]cachedKey),
+		db:         db.SQL(),
+		sealer:     s,
+		sessionKey: sk.Sum(nil),
+		log:        logger.With("component", "identity"),
+		cache:      make(map[string]cachedKey),
 	}, nil
 }
 
 // SecretKey implements [sigv4.Credentials]. Inactive keys are unknown.
 func (s *Store) SecretKey(ctx context.Context, accessKeyID string) (string, error) {
+	if strings.HasPrefix(accessKeyID, "ASIA") {
+		return s.temporarySecret(accessKeyID)
+	}
 	k, secret, err := s.lookup(ctx, accessKeyID)
 	if err != nil {
 		return "", err
@@ -143,9 +173,14 @@ func (s *Store) PrincipalFor(ctx context.Context, accessKeyID string) (Principal
 	p := Principal{AccountID: k.AccountID, UserName: k.UserName, AccessKeyID: k.ID}
 	if k.UserName == "" {
 		p.ARN = "arn:aws:iam::" + k.AccountID + ":root"
-	} else {
-		p.ARN = "arn:aws:iam::" + k.AccountID + ":user/" + k.UserName
+		p.UserID = k.AccountID
+		return p, nil
 	}
+	u, err := s.GetUser(ctx, k.AccountID, k.UserName)
+	if err != nil {
+		return Principal{}, fmt.Errorf("owner of access key %s: %w", k.ID, err)
+	}
+	p.ARN, p.UserID = u.ARN(), u.ID
 	return p, nil
 }
 
@@ -183,6 +218,12 @@ func (s *Store) lookup(ctx context.Context, id string) (AccessKey, string, error
 	s.mu.Unlock()
 	return k, secret, nil
 }
+
+// Generation changes whenever users, roles or policies change, so callers
+// can cache what they derive from them.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+func (s *Store) bump() { s.gen.Add(1) }
 
 // PlatformAccount returns the platform account, creating it with a root
 // access key on first use. The key is returned (with its secret) only when
