@@ -71,7 +71,7 @@ func matchAction(pattern, action string) bool {
 // parts (arn, partition, service, region, account, resource) are matched
 // one by one, so a wildcard never spans a colon in the first five, while
 // the resource part may itself contain ':' and '/'. A lone "*" matches any
-// value. Patterns with fewer than six parts are matched as a whole.
+// value. A pattern or value with fewer than six parts matches nothing.
 func arnMatch(pattern, arn string) bool {
 	if pattern == "*" {
 		return true
@@ -79,7 +79,7 @@ func arnMatch(pattern, arn string) bool {
 	pp := strings.SplitN(pattern, ":", 6)
 	ap := strings.SplitN(arn, ":", 6)
 	if len(pp) < 6 || len(ap) < 6 {
-		return globMatch(pattern, arn, false)
+		return false
 	}
 	for i := range pp {
 		if !globMatch(pp[i], ap[i], false) {
