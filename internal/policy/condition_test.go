@@ -221,7 +221,7 @@ func TestConditions(t *testing.T) {
 			ctx: Context{"s3:prefix": {"a*b"}}, want: true},
 		{name: "version 2008 has no variables", version: Version2008, principal: alice,
 			condition: `{"StringEquals":{"s3:prefix":"${aws:username}"}}`,
-			ctx: Context{"s3:prefix": {"${aws:username}"}}, want: true},
+			ctx:       Context{"s3:prefix": {"${aws:username}"}}, want: true},
 		{name: "PrincipalAccount derived", principal: alice, condition: `{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}`,
 			want: true},
 		{name: "numeric values take no variables", condition: `{"NumericEquals":{"s3:max-keys":"10"}}`,
