@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -178,14 +179,24 @@ func (s *server) probe(client *http.Client) error {
 			return err
 		}
 	}
-	for _, u := range []string{s.httpURL, s.httpsURL} {
-		c, err := net.DialTimeout("tcp", strings.SplitN(u, "//", 2)[1], time.Second)
-		if err != nil {
-			return err
-		}
-		c.Close()
+	c, err := net.DialTimeout("tcp", s.hostPort("http"), time.Second)
+	if err != nil {
+		return err
 	}
-	return nil
+	c.Close()
+	// A full handshake, so that the server logs no aborted one.
+	pem, err := os.ReadFile(s.caPath)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	dialer := &net.Dialer{Timeout: time.Second}
+	tc, err := tls.DialWithDialer(dialer, "tcp", s.hostPort("https"), &tls.Config{RootCAs: pool})
+	if err != nil {
+		return err
+	}
+	return tc.Close()
 }
 
 // readCredentials takes the [default] keys from DIR/credentials.
@@ -365,9 +376,7 @@ next:
 // inherited AWS_* settings, and for HTTPS the server's CA as AWS_CA_BUNDLE.
 func (s *server) clientEnv(t *testing.T, scheme string) []string {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "aws-config")
-	writeFile(t, cfg, []byte("[default]\nregion = us-east-1\n"))
+	cfg := writeConfig(t, "[default]\nregion = us-east-1\n")
 	env := filterEnv(os.Environ(), "AWS_", "NODE_EXTRA_CA_CERTS=", "SSL_CERT_", "REQUESTS_CA_BUNDLE=")
 	env = append(env,
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(s.dataDir, "credentials"),
@@ -381,6 +390,14 @@ func (s *server) clientEnv(t *testing.T, scheme string) []string {
 	return env
 }
 
+// writeConfig writes an AWS config file and returns its path.
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "aws-config")
+	writeFile(t, path, []byte(text))
+	return path
+}
+
 // runCmd runs a client, logs what ran, and fails the test with the client's
 // stderr when it exits non-zero. It returns stdout.
 func runCmd(t *testing.T, env []string, name string, args ...string) string {
@@ -388,7 +405,7 @@ func runCmd(t *testing.T, env []string, name string, args ...string) string {
 	out, errOut, err := tryCmd(t, env, name, args...)
 	if err != nil {
 		t.Fatalf("%s %s: %v\nstderr:\n%s\nstdout:\n%s",
-			name, strings.Join(args, " "), err, tail(errOut, 60), tail(out, 20))
+			name, redactSignature(strings.Join(args, " ")), err, tail(errOut, 60), tail(out, 20))
 	}
 	return out
 }
@@ -396,7 +413,7 @@ func runCmd(t *testing.T, env []string, name string, args ...string) string {
 // tryCmd runs a client and returns stdout, stderr and the exit error.
 func tryCmd(t *testing.T, env []string, name string, args ...string) (string, string, error) {
 	t.Helper()
-	t.Logf("run: %s %s", name, strings.Join(args, " "))
+	t.Logf("run: %s %s", name, redactSignature(strings.Join(args, " ")))
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -409,6 +426,14 @@ func tryCmd(t *testing.T, env []string, name string, args ...string) (string, st
 		err = errors.Join(err, ctx.Err())
 	}
 	return stdout.String(), stderr.String(), err
+}
+
+var signatureParam = regexp.MustCompile(`(Signature=)[^&\s]+`)
+
+// redactSignature hides the signature of a presigned URL in a logged
+// command line.
+func redactSignature(s string) string {
+	return signatureParam.ReplaceAllString(s, "${1}REDACTED")
 }
 
 func tail(s string, n int) string {
