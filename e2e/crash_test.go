@@ -61,7 +61,7 @@ func TestCrashRecovery(t *testing.T) {
 	t.Logf("3 rounds in %v", time.Since(start).Round(time.Millisecond))
 }
 
-// crashRound runs four uploaders for about two seconds, kills the server
+// crashRound runs four uploaders for two to three seconds, kills the server
 // and returns how many PUTs were acknowledged in this round.
 func crashRound(t *testing.T, s *server, bucket string, round int, acked map[string]string) int {
 	var (
@@ -72,8 +72,10 @@ func crashRound(t *testing.T, s *server, bucket string, round int, acked map[str
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Plain HTTP keeps this test about durability: the HTTPS upload path
+	// (aws-chunked with trailers) has its own tests.
+	const scheme = "http"
 	for w := 0; w < 4; w++ {
-		scheme := schemes[w%2]
 		client := s.goClient(t, scheme)
 		uploader := manager.NewUploader(client, func(u *manager.Uploader) {
 			u.PartSize = 5 << 20
@@ -114,7 +116,8 @@ func crashRound(t *testing.T, s *server, bucket string, round int, acked map[str
 		}()
 	}
 
-	time.Sleep(2 * time.Second)
+	// Vary the moment of the kill a little between rounds (2 s, 2.5 s, 3 s).
+	time.Sleep(time.Duration(1500+500*round) * time.Millisecond)
 	// Mark the stop before the kill: an acknowledgement that arrives after
 	// the mark is not counted, one counted before it was surely answered
 	// by the live server.
