@@ -13,9 +13,10 @@ type Input struct {
 	// there are any, what the identity policies allow must also be allowed
 	// by a session policy.
 	Session []*Policy
-	// Resource is the resource's policy: a bucket policy, or for
-	// sts:AssumeRole the role's trust policy. It may be nil.
-	Resource *Policy
+	// ResourcePolicy is the resource's policy: a bucket policy, or for
+	// sts:AssumeRole the role's trust policy. It may be nil. (The field is
+	// not called Resource, which would hide Request.Resource.)
+	ResourcePolicy *Policy
 	// ResourceAccount is the account that owns the resource. Empty means
 	// the principal's own account.
 	ResourceAccount string
@@ -101,8 +102,8 @@ type Decision struct {
 func Authorize(in Input) Decision {
 	r := &in.Request
 	var res, id, ses Result
-	if in.Resource != nil {
-		res = in.Resource.Evaluate(r)
+	if in.ResourcePolicy != nil {
+		res = in.ResourcePolicy.Evaluate(r)
 	}
 	id = evaluateAll(in.Identity, r)
 	ses = evaluateAll(in.Session, r)
@@ -135,7 +136,7 @@ func Authorize(in Input) Decision {
 			return allow(res.Sid)
 		}
 		return deny(r, ImplicitDenyNoResourceAllow, "")
-	case in.Resource != nil && in.Resource.Kind == TrustPolicy && !resAllows:
+	case in.ResourcePolicy != nil && in.ResourcePolicy.Kind == TrustPolicy && !resAllows:
 		return deny(r, ImplicitDenyNoResourceAllow, "")
 	case in.ResourceAccount == "" || in.ResourceAccount == p.AccountID:
 		switch {
