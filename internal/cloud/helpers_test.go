@@ -124,11 +124,21 @@ func readCredentials(t *testing.T, path string) (id, secret string) {
 // default checksum settings and no retries (a retried 5xx would hide a bug).
 func (e *env) client(t *testing.T, id, secret string) *s3.Client {
 	t.Helper()
+	return e.clientWith(credentials.NewStaticCredentialsProvider(id, secret, ""), e.srv.Client())
+}
+
+// clientWith returns an SDK client for the env's endpoint. The checksum
+// settings are the SDK's defaults as config.LoadDefaultConfig resolves
+// them (a bare aws.Config leaves them unset, which the S3 client reads as
+// "only when required").
+func (e *env) clientWith(creds aws.CredentialsProvider, hc *http.Client) *s3.Client {
 	cfg := aws.Config{
-		Region:      testRegion,
-		Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""),
-		HTTPClient:  e.srv.Client(),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+		Region:                     testRegion,
+		Credentials:                creds,
+		HTTPClient:                 hc,
+		Retryer:                    func() aws.Retryer { return aws.NopRetryer{} },
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(e.srv.URL)

@@ -302,6 +302,23 @@ func TestSDKPutGetObject(t *testing.T) {
 		}
 	})
 
+	t.Run("ConditionalWrite", func(t *testing.T) {
+		_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("once"),
+			Body: strings.NewReader("first"), IfNoneMatch: aws.String("*")})
+		if err != nil {
+			t.Fatalf("PutObject(If-None-Match *) on a new key: %v", err)
+		}
+		_, err = e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("once"),
+			Body: strings.NewReader("second"), IfNoneMatch: aws.String("*")})
+		wantAPIError(t, "PutObject(If-None-Match *) on an existing key", err, "PreconditionFailed", 412)
+		_, err = e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("once"),
+			Body: strings.NewReader("third"), IfMatch: aws.String(`"00000000000000000000000000000000"`)})
+		wantAPIError(t, "PutObject(If-Match other ETag)", err, "PreconditionFailed", 412)
+		if got := e.mustGet(t, bucket, "once"); string(got) != "first" {
+			t.Errorf("after refused conditional writes body = %q; want %q", got, "first")
+		}
+	})
+
 	t.Run("Missing", func(t *testing.T) {
 		_, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("nope")})
 		wantAPIError(t, "HeadObject(missing)", err, "NotFound", 404)
@@ -476,6 +493,8 @@ func TestSDKDeleteObjects(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.mustCreateBucket(t, "multi")
+	rec := &recorder{next: e.srv.Client().Transport}
+	cl := e.clientWith(e.s3.Options().Credentials, &http.Client{Transport: rec})
 
 	for _, quiet := range []bool{false, true} {
 		t.Run(fmt.Sprintf("quiet=%v", quiet), func(t *testing.T) {
@@ -487,12 +506,21 @@ func TestSDKDeleteObjects(t *testing.T) {
 			for _, k := range append(keys, "never-existed") {
 				ids = append(ids, types.ObjectIdentifier{Key: aws.String(k)})
 			}
-			out, err := e.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			out, err := cl.DeleteObjects(ctx, &s3.DeleteObjectsInput{
 				Bucket: aws.String("multi"),
 				Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(quiet)},
 			})
 			if err != nil {
 				t.Fatalf("DeleteObjects: %v", err)
+			}
+			// Premise: the SDK proves the body's integrity with a CRC32
+			// header, not Content-MD5.
+			if sent := rec.find(http.MethodPost, "delete"); len(sent) > 0 {
+				h := sent[len(sent)-1].header
+				if h.Get("X-Amz-Checksum-Crc32") == "" || h.Get("Content-Md5") != "" {
+					t.Errorf("SDK DeleteObjects sent x-amz-checksum-crc32 %q, Content-MD5 %q; test expects CRC32 only",
+						h.Get("X-Amz-Checksum-Crc32"), h.Get("Content-Md5"))
+				}
 			}
 			if len(out.Errors) != 0 {
 				t.Errorf("DeleteObjects errors = %+v; want none", out.Errors)
@@ -1457,15 +1485,7 @@ func TestSDKTrailingChecksumTLS(t *testing.T) {
 	e := newTLSEnv(t)
 	ctx := context.Background()
 	rec := &recorder{next: e.srv.Client().Transport}
-	cl := s3.NewFromConfig(aws.Config{
-		Region:      testRegion,
-		Credentials: e.s3.Options().Credentials,
-		HTTPClient:  &http.Client{Transport: rec},
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(e.srv.URL)
-		o.UsePathStyle = true
-	})
+	cl := e.clientWith(e.s3.Options().Credentials, &http.Client{Transport: rec})
 	if _, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tls")}); err != nil {
 		t.Fatalf("CreateBucket over TLS: %v", err)
 	}
