@@ -41,6 +41,7 @@ func main() {
 	listKeys := flag.Int("list-keys", 1000, "number of keys in the fixed ListObjectsV2 page")
 	bucket := flag.String("bucket", "bench", "bucket name written into the ListObjectsV2 page")
 	addrFile := flag.String("addr-file", "", "if set, write the bound address to this file once listening")
+	consoleAddr := flag.String("console-addr", "", "if set, also answer GET /healthz with 200 on this loopback address, so noop can stand in for inlet when testing bench/run.sh")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -61,12 +62,38 @@ func main() {
 		}
 	}
 	h := newHandler(*getSize, *bucket, *listKeys)
+	if *consoleAddr != "" {
+		if err := serveConsole(log, *consoleAddr); err != nil {
+			log.Error("console", "err", err)
+			os.Exit(1)
+		}
+	}
 	log.Info("noop S3 server listening", "addr", ln.Addr().String())
 	srv := &http.Server{Handler: h, ErrorLog: nil}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("serve", "err", err)
 		os.Exit(1)
 	}
+}
+
+// serveConsole answers /healthz on addr in the background.
+func serveConsole(log *slog.Logger, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || !isLoopback(host) {
+		return fmt.Errorf("refusing non-loopback console address %q", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	go func() {
+		if err := http.Serve(ln, mux); err != nil {
+			log.Error("console serve", "err", err)
+		}
+	}()
+	return nil
 }
 
 func isLoopback(host string) bool {

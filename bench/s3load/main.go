@@ -31,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -365,7 +366,17 @@ func (l *loader) run(ctx context.Context) *result {
 	measureFrom := start.Add(c.warmup)
 	deadline := measureFrom.Add(c.duration)
 	var measured atomic.Int64
-	var profOnce sync.Once
+	var cpuAtStart time.Duration
+	var measureOnce sync.Once
+	onMeasure := func() {
+		cpuAtStart = cpuTime()
+		if l.startProfile != nil {
+			l.startProfile()
+		}
+	}
+	if c.warmup == 0 {
+		measureOnce.Do(onMeasure)
+	}
 	workers := make([]*worker, c.clients)
 	var wg sync.WaitGroup
 	for i := range workers {
@@ -383,9 +394,7 @@ func (l *loader) run(ctx context.Context) *result {
 				inMeasure := !t0.Before(measureFrom)
 				var seq int64
 				if inMeasure {
-					if l.startProfile != nil {
-						profOnce.Do(l.startProfile)
-					}
+					measureOnce.Do(onMeasure)
 					seq = measured.Add(1)
 					if c.count > 0 && seq > c.count {
 						return
@@ -414,7 +423,7 @@ func (l *loader) run(ctx context.Context) *result {
 	if end.Before(measureFrom) {
 		end = measureFrom
 	}
-	res := &result{elapsed: end.Sub(measureFrom)}
+	res := &result{elapsed: end.Sub(measureFrom), cpu: cpuTime() - cpuAtStart}
 	if c.warmup == 0 {
 		res.elapsed = end.Sub(start)
 	}
@@ -515,8 +524,18 @@ func (l *loader) list(ctx context.Context, w *worker) (int64, int64, error) {
 	return 0, int64(len(out.Contents)), nil
 }
 
+// cpuTime is the user plus system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 type result struct {
 	elapsed time.Duration
+	cpu     time.Duration // client CPU time in the measured phase
 	ops     int64
 	bytes   int64
 	keys    int64
@@ -549,11 +568,16 @@ func (r *result) print(c *config) {
 		fmt.Printf(", %.0f keys/s", float64(r.keys)/secs)
 	}
 	fmt.Printf("\n  latency p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)))
+	cpuPerOp := 0.0
+	if r.ops > 0 {
+		cpuPerOp = float64(r.cpu.Microseconds()) / float64(r.ops)
+	}
+	fmt.Printf("  client CPU %.2fs (%.0f%% of one core), %.1f µs/op\n", r.cpu.Seconds(), 100*r.cpu.Seconds()/secs, cpuPerOp)
 	label := strings.ReplaceAll(c.label, " ", "_")
 	if label == "" {
 		label = "-"
 	}
-	fmt.Printf("RESULT label=%s op=%s size=%d clients=%d payload=%s ops=%d elapsed_s=%.3f ops_per_s=%.2f mb_per_s=%.2f keys_per_s=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%d\n",
+	fmt.Printf("RESULT label=%s op=%s size=%d clients=%d payload=%s ops=%d elapsed_s=%.3f ops_per_s=%.2f mb_per_s=%.2f keys_per_s=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%d client_cpu_us_per_op=%.1f\n",
 		label, c.op, c.size, c.clients, payload, r.ops, secs, opsPerSec, mbPerSec, float64(r.keys)/secs,
-		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errs)
+		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errs, cpuPerOp)
 }
