@@ -1606,3 +1606,37 @@ func TestSDKTrailingChecksumTLS(t *testing.T) {
 		}
 	})
 }
+
+func TestSDKAwkwardKeys(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustCreateBucket(t, "awkward")
+	keys := []string{
+		"./dot-lead",
+		"a/./b",
+		"a/../b",
+		"a/b",
+		"dir/",
+		"q?mark#hash",
+		"semi;colon,comma",
+		"tab\tinside",
+		"emoji 😀.txt",
+		"&amp;<lt>\"quote'",
+	}
+	for i, k := range keys {
+		body := []byte(fmt.Sprintf("%d", i))
+		e.mustPut(t, "awkward", k, body)
+		if got := e.mustGet(t, "awkward", k); !bytes.Equal(got, body) {
+			t.Errorf("GetObject(%q) = %q; want %q", k, got, body)
+		}
+	}
+	out, err := e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("awkward")})
+	if err != nil {
+		t.Fatalf("ListObjectsV2: %v", err)
+	}
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	if got := objectKeys(out.Contents); !slices.Equal(got, want) {
+		t.Errorf("listed keys =\n%q\nwant\n%q", got, want)
+	}
+}
