@@ -64,7 +64,8 @@ func TestAuthorizeCase01ACLRequired(t *testing.T) {
 		 "Condition":{"StringNotEquals":{"s3:x-amz-acl":"bucket-owner-full-control"},
 		              "Null":{"s3:x-amz-acl":"false"}}}]}`, ResourcePolicy)
 	partnerPerms := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow",
-		"Action":["s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::partner-bucket","arn:aws:s3:::partner-bucket/*"]}}`,
+		"Action":["s3:PutObject","s3:ListBucket"],
+		"Resource":["arn:aws:s3:::partner-bucket","arn:aws:s3:::partner-bucket/*"]}}`,
 		IdentityPolicy)
 
 	writer := principal(t, "arn:aws:iam::222222222222:user/uploader")
@@ -86,11 +87,14 @@ func TestAuthorizeCase01ACLRequired(t *testing.T) {
 
 	runAuthorize(t, []authTest{
 		{"1 no ACL", put(bucket, nil, partnerPerms), ImplicitDenyNoResourceAllow, ""},
-		{"2 public-read", put(bucket, acl("public-read"), partnerPerms), ImplicitDenyNoResourceAllow, ""},
-		{"3 grant header without canned ACL", put(bucket, grantOnly, partnerPerms), ImplicitDenyNoResourceAllow, ""},
+		{"2 public-read",
+			put(bucket, acl("public-read"), partnerPerms), ImplicitDenyNoResourceAllow, ""},
+		{"3 grant header without canned ACL",
+			put(bucket, grantOnly, partnerPerms), ImplicitDenyNoResourceAllow, ""},
 		{"4 bucket-owner-full-control", put(bucket, acl("bucket-owner-full-control"), partnerPerms),
 			Allowed, "PartnerWritesMustGrantOwner"},
-		{"4 without partner identity policy", put(bucket, acl("bucket-owner-full-control")), ImplicitDenyNoAllow, ""},
+		{"4 without partner identity policy",
+			put(bucket, acl("bucket-owner-full-control")), ImplicitDenyNoAllow, ""},
 		{"outside ingestion/", Input{
 			Request: Request{Principal: writer, Action: "s3:PutObject",
 				Resource: "arn:aws:s3:::partner-bucket/other/x", Context: acl("bucket-owner-full-control")},
@@ -101,15 +105,22 @@ func TestAuthorizeCase01ACLRequired(t *testing.T) {
 				Resource: key, Context: acl("bucket-owner-full-control")},
 			ResourcePolicy: bucket, ResourceAccount: platform,
 		}, Allowed, ""},
-		{"list ingestion prefix", list(Context{"s3:prefix": {"ingestion/datasets/"}}), Allowed, "PartnerMayList"},
-		{"list other prefix", list(Context{"s3:prefix": {"private/"}}), ImplicitDenyNoResourceAllow, ""},
+		{"list ingestion prefix",
+			list(Context{"s3:prefix": {"ingestion/datasets/"}}), Allowed, "PartnerMayList"},
+		{"list other prefix",
+			list(Context{"s3:prefix": {"private/"}}), ImplicitDenyNoResourceAllow, ""},
 		{"list without prefix", list(nil), ImplicitDenyNoResourceAllow, ""},
-		{"deny form: no ACL", put(withDeny, nil, partnerPerms), ExplicitDenyResource, "RequireOwnerACL"},
-		{"deny form: public-read", put(withDeny, acl("public-read"), partnerPerms), ExplicitDenyResource, "RequireOwnerACL"},
-		{"deny form: grant header only", put(withDeny, grantOnly, partnerPerms), ExplicitDenyResource, ""},
-		{"deny form: owner ACL", put(withDeny, acl("bucket-owner-full-control"), partnerPerms), Allowed, "PartnerWrites"},
+		{"deny form: no ACL",
+			put(withDeny, nil, partnerPerms), ExplicitDenyResource, "RequireOwnerACL"},
+		{"deny form: public-read",
+			put(withDeny, acl("public-read"), partnerPerms), ExplicitDenyResource, "RequireOwnerACL"},
+		{"deny form: grant header only",
+			put(withDeny, grantOnly, partnerPerms), ExplicitDenyResource, ""},
+		{"deny form: owner ACL",
+			put(withDeny, acl("bucket-owner-full-control"), partnerPerms), Allowed, "PartnerWrites"},
 		{"present-only deny: no ACL", put(presentOnly, nil, partnerPerms), Allowed, ""},
-		{"present-only deny: public-read", put(presentOnly, acl("public-read"), partnerPerms), ExplicitDenyResource, "DenyOtherACLs"},
+		{"present-only deny: public-read",
+			put(presentOnly, acl("public-read"), partnerPerms), ExplicitDenyResource, "DenyOtherACLs"},
 	})
 }
 
@@ -125,9 +136,12 @@ func TestAuthorizeCase15MissingKey(t *testing.T) {
 	}
 	runAuthorize(t, []authTest{
 		{"lister GetObject", req(lister, "s3:GetObject", missing), Allowed, "ListerCanGetAndList"},
-		{"lister ListBucket", req(lister, "s3:ListBucket", "arn:aws:s3:::partner-bucket"), Allowed, "ListerCanGetAndList"},
-		{"reader GetObject", req(reader, "s3:GetObject", missing), Allowed, "ReaderCanGetButNotList"},
-		{"reader ListBucket", req(reader, "s3:ListBucket", "arn:aws:s3:::partner-bucket"), ImplicitDenyNoAllow, ""},
+		{"lister ListBucket",
+			req(lister, "s3:ListBucket", "arn:aws:s3:::partner-bucket"), Allowed, "ListerCanGetAndList"},
+		{"reader GetObject",
+			req(reader, "s3:GetObject", missing), Allowed, "ReaderCanGetButNotList"},
+		{"reader ListBucket",
+			req(reader, "s3:ListBucket", "arn:aws:s3:::partner-bucket"), ImplicitDenyNoAllow, ""},
 		{"partner GetObject", req(partnerWriter, "s3:GetObject", missing), ImplicitDenyNoAllow, ""},
 	})
 }
@@ -147,16 +161,23 @@ func TestAuthorizeCase05ExternalID(t *testing.T) {
 	}
 	ext := func(v string) Context { return Context{"sts:ExternalId": {v}, "sts:RoleSessionName": {"s1"}} }
 	runAuthorize(t, []authTest{
-		{"1 no external id", assume("inlet-partner-writer", withID, nil, mayAssume), ImplicitDenyNoResourceAllow, ""},
-		{"2 one character differs", assume("inlet-partner-writer", withID, ext("EXT-PLACEHOLDER-7f3b"), mayAssume),
+		{"1 no external id",
+			assume("inlet-partner-writer", withID, nil, mayAssume), ImplicitDenyNoResourceAllow, ""},
+		{"2 one character differs",
+			assume("inlet-partner-writer", withID, ext("EXT-PLACEHOLDER-7f3b"), mayAssume),
 			ImplicitDenyNoResourceAllow, ""},
-		{"3 wrong case", assume("inlet-partner-writer", withID, ext("ext-placeholder-7f3a"), mayAssume),
+		{"3 wrong case",
+			assume("inlet-partner-writer", withID, ext("ext-placeholder-7f3a"), mayAssume),
 			ImplicitDenyNoResourceAllow, ""},
-		{"4 right external id", assume("inlet-partner-writer", withID, ext("EXT-PLACEHOLDER-7f3a"), mayAssume), Allowed, ""},
-		{"4 without identity permission", assume("inlet-partner-writer", withID, ext("EXT-PLACEHOLDER-7f3a")),
+		{"4 right external id",
+			assume("inlet-partner-writer", withID, ext("EXT-PLACEHOLDER-7f3a"), mayAssume), Allowed, ""},
+		{"4 without identity permission",
+			assume("inlet-partner-writer", withID, ext("EXT-PLACEHOLDER-7f3a")),
 			ImplicitDenyNoAllow, ""},
-		{"5 no condition, any external id", assume("inlet-partner-open", open, ext("anything-at-all"), mayAssume), Allowed, ""},
-		{"5 no condition, no external id", assume("inlet-partner-open", open, nil, mayAssume), Allowed, ""},
+		{"5 no condition, any external id",
+			assume("inlet-partner-open", open, ext("anything-at-all"), mayAssume), Allowed, ""},
+		{"5 no condition, no external id",
+			assume("inlet-partner-open", open, nil, mayAssume), Allowed, ""},
 		{"other account not trusted", Input{
 			Request: Request{Principal: principal(t, "arn:aws:iam::333333333333:user/x"), Action: "sts:AssumeRole",
 				Resource: "arn:aws:iam::111111111111:role/inlet-partner-open"},
@@ -179,10 +200,18 @@ func TestAuthorize(t *testing.T) {
 
 	idP := func(doc string) *Policy { return mustParse(t, doc, IdentityPolicy) }
 	resP := func(doc string) *Policy { return mustParse(t, doc, ResourcePolicy) }
-	allowS3 := idP(`{"Version":"2012-10-17","Statement":{"Sid":"S3","Effect":"Allow","Action":"s3:*","Resource":"*"}}`)
-	allowGet := idP(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}}`)
-	denyDelete := idP(`{"Version":"2012-10-17","Statement":{"Sid":"NoDelete","Effect":"Deny","Action":"s3:Delete*","Resource":"*"}}`)
-	allButIAM := idP(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}`)
+	allowS3 := idP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"S3","Effect":"Allow",
+		"Action":"s3:*","Resource":"*"}}`)
+	allowGet := idP(`{"Version":"2012-10-17","Statement":{
+		"Effect":"Allow",
+		"Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}}`)
+	denyDelete := idP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"NoDelete","Effect":"Deny",
+		"Action":"s3:Delete*","Resource":"*"}}`)
+	allButIAM := idP(`{"Version":"2012-10-17","Statement":{
+		"Effect":"Allow",
+		"NotAction":"iam:*","Resource":"*"}}`)
 	untilDate := idP(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
 		"Condition":{"DateLessThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}}}`)
 	home := idP(`{"Version":"2012-10-17","Statement":[
@@ -190,25 +219,74 @@ func TestAuthorize(t *testing.T) {
 		 "Condition":{"StringLike":{"s3:prefix":["","home/","home/${aws:username}/*"]}}},
 		{"Sid":"RWHome","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],
 		 "Resource":"arn:aws:s3:::b/home/${aws:username}/*"}]}`)
-	sessionGet := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`,
+	sessionGet := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+		"Action":"s3:GetObject","Resource":"*"}}`,
 		SessionPolicy)
-	sessionDeny := mustParse(t, `{"Version":"2012-10-17","Statement":{"Sid":"NoPut","Effect":"Deny","Action":"s3:PutObject","Resource":"*"}}`,
+	sessionDeny := mustParse(t, `{"Version":"2012-10-17","Statement":{"Sid":"NoPut","Effect":"Deny",
+		"Action":"s3:PutObject","Resource":"*"}}`,
 		SessionPolicy)
 
-	denyByRoot := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Lock","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::b"}}`)
-	grantsAlice := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Alice","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
-	grantsAccount := resP(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
-	grantsSession := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Session","Effect":"Allow","Principal":{"AWS":"arn:aws:sts::111111111111:assumed-role/app/s1"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
-	grantsRole := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Role","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/app"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
-	grantsPartner := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}}`)
-	grantsPartnerUser := resP(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:user/p"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
-	publicRead := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
-	secureOnly := resP(`{"Version":"2012-10-17","Statement":{"Sid":"TLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}}`)
-	officeOnly := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Office","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"NotIpAddress":{"aws:SourceIp":["192.0.2.0/24","2001:db8::/32"]}}}}`)
-	onlyPublicPrefix := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Private","Effect":"Deny","Principal":"*","Action":"s3:GetObject","NotResource":"arn:aws:s3:::b/public/*"}}`)
-	notPrincipalRoleOnly := resP(`{"Version":"2012-10-17","Statement":{"Sid":"OnlyApp","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:role/app","arn:aws:iam::111111111111:root"]},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
-	notPrincipalFull := resP(`{"Version":"2012-10-17","Statement":{"Sid":"OnlyApp","Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:role/app","arn:aws:sts::111111111111:assumed-role/app/s1","111111111111"]},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
-	logDelivery := resP(`{"Version":"2012-10-17","Statement":{"Sid":"Logs","Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::b/logs/*"}}`)
+	denyByRoot := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Lock","Effect":"Deny",
+		"Principal":"*",
+		"Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::b"}}`)
+	grantsAlice := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Alice","Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
+	grantsAccount := resP(`{"Version":"2012-10-17","Statement":{
+		"Effect":"Allow",
+		"Principal":{"AWS":"111111111111"},
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
+	grantsSession := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Session","Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:sts::111111111111:assumed-role/app/s1"},
+		"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
+	grantsRole := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Role","Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::111111111111:role/app"},
+		"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
+	grantsPartner := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Partner","Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::222222222222:root"},
+		"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}}`)
+	grantsPartnerUser := resP(`{"Version":"2012-10-17","Statement":{
+		"Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::222222222222:user/p"},
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
+	publicRead := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Public","Effect":"Allow",
+		"Principal":"*",
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`)
+	secureOnly := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"TLS","Effect":"Deny",
+		"Principal":"*",
+		"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],
+		"Condition":{"Bool":{"aws:SecureTransport":"false"}}}}`)
+	officeOnly := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Office","Effect":"Deny",
+		"Principal":"*",
+		"Action":"s3:*","Resource":"arn:aws:s3:::b/*",
+		"Condition":{"NotIpAddress":{"aws:SourceIp":["192.0.2.0/24","2001:db8::/32"]}}}}`)
+	onlyPublicPrefix := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Private","Effect":"Deny",
+		"Principal":"*",
+		"Action":"s3:GetObject","NotResource":"arn:aws:s3:::b/public/*"}}`)
+	notPrincipalRoleOnly := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"OnlyApp","Effect":"Deny",
+		"NotPrincipal":{"AWS":["arn:aws:iam::111111111111:role/app","arn:aws:iam::111111111111:root"]},
+		"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
+	notPrincipalFull := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"OnlyApp","Effect":"Deny",
+		"NotPrincipal":{"AWS":[
+			"arn:aws:iam::111111111111:role/app",
+			"arn:aws:sts::111111111111:assumed-role/app/s1",
+			"111111111111"]},
+		"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`)
+	logDelivery := resP(`{"Version":"2012-10-17","Statement":{
+		"Sid":"Logs","Effect":"Allow",
+		"Principal":{"Service":"logging.s3.amazonaws.com"},
+		"Action":"s3:PutObject","Resource":"arn:aws:s3:::b/logs/*"}}`)
 
 	in := func(p Principal, action, resource string) Input {
 		return Input{Request: Request{Principal: p, Action: action, Resource: resource}, ResourceAccount: platform}
@@ -228,77 +306,159 @@ func TestAuthorize(t *testing.T) {
 	runAuthorize(t, []authTest{
 		// Account root.
 		{"root own account, no policies", in(root, "s3:DeleteBucket", bucketARN), Allowed, ""},
-		{"root own account, resource deny", with(in(root, "s3:DeleteBucket", bucketARN), res(denyByRoot)), ExplicitDenyResource, "Lock"},
-		{"root cross account, no resource policy", with(in(partnerRoot, "s3:GetObject", objARN), nil2), ImplicitDenyNoResourceAllow, ""},
-		{"root cross account, granted", with(in(partnerRoot, "s3:GetObject", objARN), res(grantsPartner)), Allowed, "Partner"},
+		{"root own account, resource deny",
+			with(in(root, "s3:DeleteBucket", bucketARN), res(denyByRoot)), ExplicitDenyResource, "Lock"},
+		{"root cross account, no resource policy",
+			with(in(partnerRoot, "s3:GetObject", objARN), nil2), ImplicitDenyNoResourceAllow, ""},
+		{"root cross account, granted",
+			with(in(partnerRoot, "s3:GetObject", objARN), res(grantsPartner)), Allowed, "Partner"},
 
 		// Same account.
 		{"default deny", in(alice, "s3:GetObject", objARN), ImplicitDenyNoAllow, ""},
 		{"identity allows", with(in(alice, "s3:GetObject", objARN), ids(allowS3)), Allowed, "S3"},
-		{"identity wildcard action", with(in(alice, "s3:GetObjectAcl", objARN), ids(allowGet)), Allowed, ""},
-		{"identity resource outside", with(in(alice, "s3:GetObject", "arn:aws:s3:::other/k"), ids(allowGet)), ImplicitDenyNoAllow, ""},
-		{"identity explicit deny wins", with(in(alice, "s3:DeleteObject", objARN), ids(allowS3, denyDelete)), ExplicitDenyIdentity, "NoDelete"},
-		{"NotAction allows s3", with(in(alice, "s3:GetObject", objARN), ids(allButIAM)), Allowed, ""},
-		{"NotAction excludes iam", with(in(alice, "iam:CreateUser", "arn:aws:iam::111111111111:user/x"), ids(allButIAM)), ImplicitDenyNoAllow, ""},
-		{"resource policy names user", with(in(alice, "s3:GetObject", objARN), res(grantsAlice)), Allowed, "Alice"},
-		{"resource policy names other user", with(in(bob, "s3:GetObject", objARN), res(grantsAlice)), ImplicitDenyNoAllow, ""},
-		{"resource policy names account only", with(in(alice, "s3:GetObject", objARN), res(grantsAccount)), ImplicitDenyNoAllow, ""},
-		{"account grant plus identity", with(in(alice, "s3:GetObject", objARN), all(res(grantsAccount), ids(allowGet))), Allowed, ""},
-		{"resource deny beats identity allow", with(in(alice, "s3:GetObject", "arn:aws:s3:::b/secret"), all(res(onlyPublicPrefix), ids(allowS3))), ExplicitDenyResource, "Private"},
-		{"NotResource spares public", with(in(alice, "s3:GetObject", "arn:aws:s3:::b/public/x"), all(res(onlyPublicPrefix), ids(allowS3))), Allowed, ""},
-		{"date before deadline", with(in(alice, "s3:GetObject", objARN), all(ids(untilDate), ctx(Context{"aws:CurrentTime": {"2025-06-01T00:00:00Z"}}))), Allowed, ""},
-		{"date after deadline", with(in(alice, "s3:GetObject", objARN), all(ids(untilDate), ctx(Context{"aws:CurrentTime": {"2026-06-01T00:00:00Z"}}))), ImplicitDenyNoAllow, ""},
-		{"date missing", with(in(alice, "s3:GetObject", objARN), ids(untilDate)), ImplicitDenyNoAllow, ""},
+		{"identity wildcard action",
+			with(in(alice, "s3:GetObjectAcl", objARN), ids(allowGet)), Allowed, ""},
+		{"identity resource outside",
+			with(in(alice, "s3:GetObject", "arn:aws:s3:::other/k"), ids(allowGet)), ImplicitDenyNoAllow, ""},
+		{"identity explicit deny wins",
+			with(in(alice, "s3:DeleteObject", objARN), ids(allowS3, denyDelete)), ExplicitDenyIdentity, "NoDelete"},
+		{"NotAction allows s3",
+			with(in(alice, "s3:GetObject", objARN), ids(allButIAM)), Allowed, ""},
+		{"NotAction excludes iam",
+			with(in(alice, "iam:CreateUser", "arn:aws:iam::111111111111:user/x"), ids(allButIAM)),
+			ImplicitDenyNoAllow, ""},
+		{"resource policy names user",
+			with(in(alice, "s3:GetObject", objARN), res(grantsAlice)), Allowed, "Alice"},
+		{"resource policy names other user",
+			with(in(bob, "s3:GetObject", objARN), res(grantsAlice)), ImplicitDenyNoAllow, ""},
+		{"resource policy names account only",
+			with(in(alice, "s3:GetObject", objARN), res(grantsAccount)), ImplicitDenyNoAllow, ""},
+		{"account grant plus identity",
+			with(in(alice, "s3:GetObject", objARN), all(res(grantsAccount), ids(allowGet))), Allowed, ""},
+		{"resource deny beats identity allow",
+			with(in(alice, "s3:GetObject", "arn:aws:s3:::b/secret"), all(res(onlyPublicPrefix), ids(allowS3))),
+			ExplicitDenyResource, "Private"},
+		{"NotResource spares public",
+			with(in(alice, "s3:GetObject", "arn:aws:s3:::b/public/x"), all(res(onlyPublicPrefix), ids(allowS3))),
+			Allowed, ""},
+		{"date before deadline",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(untilDate), ctx(Context{"aws:CurrentTime": {"2025-06-01T00:00:00Z"}}))),
+			Allowed, ""},
+		{"date after deadline",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(untilDate), ctx(Context{"aws:CurrentTime": {"2026-06-01T00:00:00Z"}}))),
+			ImplicitDenyNoAllow, ""},
+		{"date missing",
+			with(in(alice, "s3:GetObject", objARN), ids(untilDate)), ImplicitDenyNoAllow, ""},
 
 		// Home folders with ${aws:username}.
-		{"home: own object", with(in(alice, "s3:PutObject", "arn:aws:s3:::b/home/alice/a.txt"), ids(home)), Allowed, "RWHome"},
-		{"home: other's object", with(in(alice, "s3:GetObject", "arn:aws:s3:::b/home/bob/a.txt"), ids(home)), ImplicitDenyNoAllow, ""},
-		{"home: list own prefix", with(in(bob, "s3:ListBucket", bucketARN), all(ids(home), ctx(Context{"s3:prefix": {"home/bob/"}}))), Allowed, "ListHome"},
-		{"home: list other prefix", with(in(bob, "s3:ListBucket", bucketARN), all(ids(home), ctx(Context{"s3:prefix": {"home/alice/"}}))), ImplicitDenyNoAllow, ""},
-		{"home: list root", with(in(bob, "s3:ListBucket", bucketARN), all(ids(home), ctx(Context{"s3:prefix": {""}}))), Allowed, ""},
-		{"home: session has no username", with(in(session, "s3:GetObject", "arn:aws:s3:::b/home/s1/a"), ids(home)), ImplicitDenyNoAllow, ""},
+		{"home: own object",
+			with(in(alice, "s3:PutObject", "arn:aws:s3:::b/home/alice/a.txt"), ids(home)), Allowed, "RWHome"},
+		{"home: other's object",
+			with(in(alice, "s3:GetObject", "arn:aws:s3:::b/home/bob/a.txt"), ids(home)), ImplicitDenyNoAllow, ""},
+		{"home: list own prefix",
+			with(in(bob, "s3:ListBucket", bucketARN), all(ids(home), ctx(Context{"s3:prefix": {"home/bob/"}}))),
+			Allowed, "ListHome"},
+		{"home: list other prefix",
+			with(in(bob, "s3:ListBucket", bucketARN), all(ids(home), ctx(Context{"s3:prefix": {"home/alice/"}}))),
+			ImplicitDenyNoAllow, ""},
+		{"home: list root",
+			with(in(bob, "s3:ListBucket", bucketARN), all(ids(home), ctx(Context{"s3:prefix": {""}}))), Allowed, ""},
+		{"home: session has no username",
+			with(in(session, "s3:GetObject", "arn:aws:s3:::b/home/s1/a"), ids(home)), ImplicitDenyNoAllow, ""},
 
 		// Transport and network conditions.
-		{"TLS required, plain HTTP", with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(secureOnly), ctx(Context{"aws:SecureTransport": {"false"}}))), ExplicitDenyResource, "TLS"},
-		{"TLS required, HTTPS", with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(secureOnly), ctx(Context{"aws:SecureTransport": {"true"}}))), Allowed, ""},
-		{"office network, inside", with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(officeOnly), ctx(Context{"aws:SourceIp": {"192.0.2.10"}}))), Allowed, ""},
-		{"office network, IPv6 inside", with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(officeOnly), ctx(Context{"aws:SourceIp": {"2001:db8::5"}}))), Allowed, ""},
-		{"office network, outside", with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(officeOnly), ctx(Context{"aws:SourceIp": {"198.51.100.1"}}))), ExplicitDenyResource, "Office"},
+		{"TLS required, plain HTTP",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(allowS3), res(secureOnly), ctx(Context{"aws:SecureTransport": {"false"}}))),
+			ExplicitDenyResource, "TLS"},
+		{"TLS required, HTTPS",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(allowS3), res(secureOnly), ctx(Context{"aws:SecureTransport": {"true"}}))),
+			Allowed, ""},
+		{"office network, inside",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(allowS3), res(officeOnly), ctx(Context{"aws:SourceIp": {"192.0.2.10"}}))),
+			Allowed, ""},
+		{"office network, IPv6 inside",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(allowS3), res(officeOnly), ctx(Context{"aws:SourceIp": {"2001:db8::5"}}))),
+			Allowed, ""},
+		{"office network, outside",
+			with(in(alice, "s3:GetObject", objARN),
+				all(ids(allowS3), res(officeOnly), ctx(Context{"aws:SourceIp": {"198.51.100.1"}}))),
+			ExplicitDenyResource, "Office"},
 
 		// Sessions.
-		{"session: role permissions", with(in(session, "s3:PutObject", objARN), ids(allowS3)), Allowed, ""},
-		{"session: policy intersects", with(in(session, "s3:GetObject", objARN), all(ids(allowS3), sessions(sessionGet))), Allowed, ""},
-		{"session: policy does not allow", with(in(session, "s3:PutObject", objARN), all(ids(allowS3), sessions(sessionGet))), ImplicitDenyNoSessionAllow, ""},
-		{"session: session allows, identity not", with(in(session, "s3:GetObject", objARN), sessions(sessionGet)), ImplicitDenyNoAllow, ""},
-		{"session: explicit deny", with(in(session, "s3:PutObject", objARN), all(ids(allowS3), sessions(sessionGet, sessionDeny))), ExplicitDenySession, "NoPut"},
-		{"session: bucket names session", with(in(session, "s3:PutObject", objARN), all(res(grantsSession), sessions(sessionGet))), Allowed, "Session"},
-		{"session: bucket names role", with(in(session, "s3:PutObject", objARN), res(grantsRole)), Allowed, "Role"},
-		{"session: bucket names role, session limits", with(in(session, "s3:PutObject", objARN), all(res(grantsRole), sessions(sessionGet))), ImplicitDenyNoAllow, ""},
-		{"session: bucket names role, session allows", with(in(session, "s3:GetObject", objARN), all(res(grantsRole), sessions(sessionGet))), Allowed, "Role"},
+		{"session: role permissions",
+			with(in(session, "s3:PutObject", objARN), ids(allowS3)), Allowed, ""},
+		{"session: policy intersects",
+			with(in(session, "s3:GetObject", objARN), all(ids(allowS3), sessions(sessionGet))), Allowed, ""},
+		{"session: policy does not allow",
+			with(in(session, "s3:PutObject", objARN), all(ids(allowS3), sessions(sessionGet))),
+			ImplicitDenyNoSessionAllow, ""},
+		{"session: session allows, identity not",
+			with(in(session, "s3:GetObject", objARN), sessions(sessionGet)), ImplicitDenyNoAllow, ""},
+		{"session: explicit deny",
+			with(in(session, "s3:PutObject", objARN), all(ids(allowS3), sessions(sessionGet, sessionDeny))),
+			ExplicitDenySession, "NoPut"},
+		{"session: bucket names session",
+			with(in(session, "s3:PutObject", objARN), all(res(grantsSession), sessions(sessionGet))),
+			Allowed, "Session"},
+		{"session: bucket names role",
+			with(in(session, "s3:PutObject", objARN), res(grantsRole)), Allowed, "Role"},
+		{"session: bucket names role, session limits",
+			with(in(session, "s3:PutObject", objARN), all(res(grantsRole), sessions(sessionGet))),
+			ImplicitDenyNoAllow, ""},
+		{"session: bucket names role, session allows",
+			with(in(session, "s3:GetObject", objARN), all(res(grantsRole), sessions(sessionGet))), Allowed, "Role"},
 
 		// NotPrincipal.
-		{"NotPrincipal: role listed, session not", with(in(session, "s3:GetObject", objARN), all(ids(allowS3), res(notPrincipalRoleOnly))), ExplicitDenyResource, "OnlyApp"},
-		{"NotPrincipal: whole chain listed", with(in(session, "s3:GetObject", objARN), all(ids(allowS3), res(notPrincipalFull))), Allowed, ""},
-		{"NotPrincipal: others denied", with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(notPrincipalFull))), ExplicitDenyResource, "OnlyApp"},
-		{"NotPrincipal: anonymous denied", with(in(anon, "s3:GetObject", objARN), res(notPrincipalFull)), ExplicitDenyResource, ""},
+		{"NotPrincipal: role listed, session not",
+			with(in(session, "s3:GetObject", objARN), all(ids(allowS3), res(notPrincipalRoleOnly))),
+			ExplicitDenyResource, "OnlyApp"},
+		{"NotPrincipal: whole chain listed",
+			with(in(session, "s3:GetObject", objARN), all(ids(allowS3), res(notPrincipalFull))), Allowed, ""},
+		{"NotPrincipal: others denied",
+			with(in(alice, "s3:GetObject", objARN), all(ids(allowS3), res(notPrincipalFull))),
+			ExplicitDenyResource, "OnlyApp"},
+		{"NotPrincipal: anonymous denied",
+			with(in(anon, "s3:GetObject", objARN), res(notPrincipalFull)), ExplicitDenyResource, ""},
 
 		// Cross account.
-		{"cross: both allow", with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowS3), res(grantsPartner))), Allowed, "Partner"},
-		{"cross: identity only", with(in(partnerUser, "s3:GetObject", objARN), ids(allowS3)), ImplicitDenyNoResourceAllow, ""},
-		{"cross: resource only", with(in(partnerUser, "s3:GetObject", objARN), res(grantsPartner)), ImplicitDenyNoAllow, ""},
-		{"cross: resource names user, no identity", with(in(partnerUser, "s3:GetObject", objARN), res(grantsPartnerUser)), ImplicitDenyNoAllow, ""},
-		{"cross: resource names user, identity allows", with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowGet), res(grantsPartnerUser))), Allowed, ""},
-		{"cross: resource names other account", with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowS3), res(grantsAccount))), ImplicitDenyNoResourceAllow, ""},
-		{"cross: identity deny", with(in(partnerUser, "s3:DeleteObject", objARN), all(ids(allowS3, denyDelete), res(grantsPartner))), ExplicitDenyIdentity, "NoDelete"},
+		{"cross: both allow",
+			with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowS3), res(grantsPartner))), Allowed, "Partner"},
+		{"cross: identity only",
+			with(in(partnerUser, "s3:GetObject", objARN), ids(allowS3)), ImplicitDenyNoResourceAllow, ""},
+		{"cross: resource only",
+			with(in(partnerUser, "s3:GetObject", objARN), res(grantsPartner)), ImplicitDenyNoAllow, ""},
+		{"cross: resource names user, no identity",
+			with(in(partnerUser, "s3:GetObject", objARN), res(grantsPartnerUser)), ImplicitDenyNoAllow, ""},
+		{"cross: resource names user, identity allows",
+			with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowGet), res(grantsPartnerUser))), Allowed, ""},
+		{"cross: resource names other account",
+			with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowS3), res(grantsAccount))),
+			ImplicitDenyNoResourceAllow, ""},
+		{"cross: identity deny",
+			with(in(partnerUser, "s3:DeleteObject", objARN), all(ids(allowS3, denyDelete), res(grantsPartner))),
+			ExplicitDenyIdentity, "NoDelete"},
 
 		// Anonymous and services.
-		{"anonymous: public read", with(in(anon, "s3:GetObject", objARN), res(publicRead)), Allowed, "Public"},
-		{"anonymous: public read, no write", with(in(anon, "s3:PutObject", objARN), res(publicRead)), ImplicitDenyNoResourceAllow, ""},
+		{"anonymous: public read",
+			with(in(anon, "s3:GetObject", objARN), res(publicRead)), Allowed, "Public"},
+		{"anonymous: public read, no write",
+			with(in(anon, "s3:PutObject", objARN), res(publicRead)), ImplicitDenyNoResourceAllow, ""},
 		{"anonymous: no policy", in(anon, "s3:GetObject", objARN), ImplicitDenyNoResourceAllow, ""},
-		{"anonymous: account grant", with(in(anon, "s3:GetObject", objARN), res(grantsAccount)), ImplicitDenyNoResourceAllow, ""},
-		{"public read also serves users", with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowS3), res(publicRead))), Allowed, ""},
-		{"service principal allowed", with(in(svc, "s3:PutObject", "arn:aws:s3:::b/logs/1"), res(logDelivery)), Allowed, "Logs"},
-		{"other service denied", with(in(Principal{Kind: Service, ARN: "ec2.amazonaws.com"}, "s3:PutObject", "arn:aws:s3:::b/logs/1"), res(logDelivery)), ImplicitDenyNoResourceAllow, ""},
+		{"anonymous: account grant",
+			with(in(anon, "s3:GetObject", objARN), res(grantsAccount)), ImplicitDenyNoResourceAllow, ""},
+		{"public read also serves users",
+			with(in(partnerUser, "s3:GetObject", objARN), all(ids(allowS3), res(publicRead))), Allowed, ""},
+		{"service principal allowed",
+			with(in(svc, "s3:PutObject", "arn:aws:s3:::b/logs/1"), res(logDelivery)), Allowed, "Logs"},
+		{"other service denied",
+			with(in(Principal{Kind: Service, ARN: "ec2.amazonaws.com"}, "s3:PutObject", "arn:aws:s3:::b/logs/1"), res(logDelivery)),
+			ImplicitDenyNoResourceAllow, ""},
 	})
 }
 
@@ -313,7 +473,8 @@ func TestAuthorizeTrustSameAccount(t *testing.T) {
 		"Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"sts:AssumeRole"}}`, TrustPolicy)
 	namesAccount := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow",
 		"Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}}`, TrustPolicy)
-	mayAssume := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}`,
+	mayAssume := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+		"Action":"sts:AssumeRole","Resource":"*"}}`,
 		IdentityPolicy)
 	allowAll := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`,
 		IdentityPolicy)

@@ -28,6 +28,12 @@ func mustParseFile(t testing.TB, name string, kind Kind) *Policy {
 	return mustParse(t, string(doc), kind)
 }
 
+// withCondition is an identity policy whose one statement has the given
+// Condition element.
+func withCondition(c string) string {
+	return `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":` + c + `}}`
+}
+
 func TestParseMalformed(t *testing.T) {
 	tests := []struct {
 		name string
@@ -121,31 +127,31 @@ func TestParseMalformed(t *testing.T) {
 			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","NotResource":"*"}}`,
 			"Statement can not contain both Resource and NotResource"},
 		{"unknown condition operator", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEqualz":{"s3:prefix":"a"}}}}`,
+			withCondition(`{"StringEqualz":{"s3:prefix":"a"}}`),
 			"Invalid Condition type : StringEqualz"},
 		{"Null with IfExists", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NullIfExists":{"s3:prefix":"true"}}}}`,
+			withCondition(`{"NullIfExists":{"s3:prefix":"true"}}`),
 			"Invalid Condition type : NullIfExists"},
 		{"condition key without vendor", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"prefix":"a"}}}}`,
+			withCondition(`{"StringEquals":{"prefix":"a"}}`),
 			"Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."},
 		{"condition value object", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"s3:prefix":{"a":1}}}}}`,
+			withCondition(`{"StringEquals":{"s3:prefix":{"a":1}}}`),
 			"Syntax errors in policy."},
 		{"condition value null", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"s3:prefix":null}}}}`,
+			withCondition(`{"StringEquals":{"s3:prefix":null}}`),
 			"Syntax errors in policy."},
 		{"numeric condition value", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":"ten"}}}}`,
+			withCondition(`{"NumericLessThan":{"s3:max-keys":"ten"}}`),
 			"Invalid Condition value for NumericLessThan: ten"},
 		{"date condition value", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"tomorrow"}}}}`,
+			withCondition(`{"DateLessThan":{"aws:CurrentTime":"tomorrow"}}`),
 			"Invalid Condition value for DateLessThan: tomorrow"},
 		{"ip condition value", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}}}}`,
+			withCondition(`{"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}}`),
 			"Invalid Condition value for IpAddress: 10.0.0.0/33"},
 		{"null condition value", IdentityPolicy,
-			`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Null":{"s3:prefix":"yes"}}}}`,
+			withCondition(`{"Null":{"s3:prefix":"yes"}}`),
 			"Invalid Condition value for Null: yes"},
 		{"identity sid with space", IdentityPolicy,
 			`{"Statement":{"Sid":"Allow all","Effect":"Allow","Action":"s3:*","Resource":"*"}}`,

@@ -7,6 +7,15 @@
 //
 // The package is pure: it does no I/O and keeps no state between calls.
 // A parsed [Policy] is immutable and safe for concurrent use.
+//
+// Known limits: permission boundaries, service control policies, ACLs and
+// VPC endpoint policies are not evaluated. Policy size limits and the
+// check that a bucket policy's resources belong to its bucket are left to
+// the caller, and so is refusing role assumption by an account root.
+// aws:userid and the time keys are not derived; the caller puts them in
+// the request context. Federated principals match by exact ARN only. A
+// JSON object that repeats a field is refused, where AWS keeps the last
+// value.
 package policy
 
 import "fmt"
@@ -154,7 +163,8 @@ type MalformedError struct {
 	Reason string
 }
 
-func (e *MalformedError) Error() string { return "malformed policy: " + e.Reason }
+// Error returns the reason with a package prefix.
+func (e *MalformedError) Error() string { return "policy: malformed document: " + e.Reason }
 
 // malformed returns a *MalformedError with a formatted reason.
 func malformed(format string, args ...any) error {
