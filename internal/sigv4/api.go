@@ -1,6 +1,31 @@
 // Package sigv4 authenticates AWS Signature Version 4 requests: the
 // Authorization header and presigned query forms, the payload hash modes,
 // and the aws-chunked body encoding with chunk signatures and trailers.
+//
+// The canonical request is rebuilt from the request as the client sent it:
+//
+//   - The URI is the raw request target (r.RequestURI), never r.URL.Path
+//     re-escaped. For S3 it is decoded once and re-encoded with UriEncode
+//     ('//' and a leading '/' in keys are kept); if that signature fails,
+//     the path exactly as sent is tried, for clients that sign what they
+//     send. STS and IAM paths are normalised and encoded twice.
+//   - Query names and values are decoded once and re-encoded; a literal
+//     '+' is a plus sign, not a space (SDKs send a space as %20), so the
+//     handlers must decode the query the same way. "?uploads" is
+//     "uploads=".
+//   - Host comes from r.Host, a signed Transfer-Encoding from
+//     r.TransferEncoding, a signed Content-Length from the header or else
+//     r.ContentLength.
+//
+// Requests carrying an x-amz-* header that is not signed are refused, as S3
+// does; x-amz-content-sha256 is exempt since the payload hash is part of the
+// canonical request anyway.
+//
+// Not supported, with the error returned instead: Signature Version 2
+// (InvalidRequest telling to sign with SigV4, e.g. boto3's
+// Config(signature_version="s3v4")) and SigV4a, AWS4-ECDSA-P256-SHA256
+// (InvalidRequest). The 8 KiB minimum size of signed chunks is not
+// enforced.
 package sigv4
 
 import (
@@ -36,11 +61,11 @@ func (e *Error) Error() string { return "sigv4: " + e.Code + ": " + e.Message }
 
 // Payload hash modes from x-amz-content-sha256.
 const (
-	UnsignedPayload               = "UNSIGNED-PAYLOAD"
-	StreamingSigned               = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	StreamingSignedTrailer        = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-	StreamingUnsignedTrailer      = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-	emptySHA256                   = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	UnsignedPayload          = "UNSIGNED-PAYLOAD"
+	StreamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	StreamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	emptySHA256              = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
 // Auth is the outcome of a successful verification.
@@ -52,20 +77,35 @@ type Auth struct {
 	SignedHeaders []string  // lower-case
 	Presigned     bool
 	SessionToken  string // x-amz-security-token (header or query), if any
-	PayloadHash   string // the x-amz-content-sha256 value (or computed hex for presigned/absent)
+	// PayloadHash is the payload hash of the canonical request: the
+	// x-amz-content-sha256 value, UNSIGNED-PAYLOAD for presigned S3
+	// requests, or the hex SHA-256 computed here for bodies sent without it.
+	PayloadHash string
 
 	// Body yields the decoded payload: it verifies a literal SHA-256 at EOF
 	// (XAmzContentSHA256Mismatch as *Error), removes aws-chunked framing,
-	// verifies chunk signatures, and parses trailers. Read errors are
-	// *Error values. When the body is not aws-chunked it is the original
-	// body with hash verification.
+	// verifies chunk signatures, and parses trailers. Failures of the
+	// client's payload (bad hash, bad chunk signature, malformed framing, a
+	// body ending early) are *Error values; other errors of the underlying
+	// body (a broken connection, a size limit) come back as they are.
+	//
+	// Bytes of a signed chunk are handed out before the chunk's signature
+	// is checked at its end; a bad signature surfaces as a read error before
+	// io.EOF, so a caller must keep nothing it read unless Body reached
+	// io.EOF. When the body is not aws-chunked it is the original body with
+	// hash verification (or the original body itself for UNSIGNED-PAYLOAD).
 	Body io.ReadCloser
 	// DecodedLength is x-amz-decoded-content-length for aws-chunked bodies,
 	// else the request's ContentLength (-1 when unknown).
 	DecodedLength int64
-	// Trailers holds the trailing headers (lower-case names) of an
-	// aws-chunked body; filled once Body has returned io.EOF.
+	// Trailers holds the trailing headers of an aws-chunked body, under
+	// canonical keys like any http.Header (Trailers.Get("x-amz-checksum-crc32")
+	// works); filled once Body has returned io.EOF, nil when there were none.
 	Trailers http.Header
+	// ContentEncoding is the request's Content-Encoding with the
+	// aws-chunked token removed (e.g. "gzip" for "gzip,aws-chunked"): the
+	// encoding to store with the object. Empty when none is left.
+	ContentEncoding string
 }
 
 // Verifier checks requests. The zero value is not usable: set Credentials.
@@ -73,19 +113,13 @@ type Verifier struct {
 	Credentials Credentials
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// MaxSkew is the allowed clock skew of header-signed requests; zero
-	// means 15 minutes.
+	// MaxSkew is the allowed clock skew of header-signed requests (and how
+	// far in the future a presigned X-Amz-Date may lie); zero means 15
+	// minutes.
 	MaxSkew time.Duration
-}
+	// Region, if set, is the only region accepted in the credential scope;
+	// empty accepts any region and leaves the check to the caller.
+	Region string
 
-// Verify authenticates r. It returns an *Error for every authentication
-// failure (missing or malformed auth, SigV2, unknown key, bad signature,
-// skew, expiry, unsigned x-amz-* headers) and never reads the body except
-// to compute the hash of bodies sent without x-amz-content-sha256 (STS form
-// posts), which it then replaces so the handler can read it again.
-//
-// Anonymous requests (no Authorization header and no X-Amz-Signature /
-// Signature query) return (nil, nil).
-func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
-	panic("sigv4: Verify is implemented in verify.go")
+	keys keyCache
 }
