@@ -13,10 +13,11 @@ type Input struct {
 	// there are any, what the identity policies allow must also be allowed
 	// by a session policy.
 	Session []*Policy
-	// ResourcePolicy is the resource's policy: a bucket policy, or for
-	// sts:AssumeRole the role's trust policy. It may be nil. (The field is
-	// not called Resource, which would hide Request.Resource.)
-	ResourcePolicy *Policy
+	// Resource is the resource's policy: a bucket policy, or for
+	// sts:AssumeRole the role's trust policy. It may be nil. It hides the
+	// promoted Request.Resource field; write in.Request.Resource for the
+	// resource's ARN.
+	Resource *Policy
 	// ResourceAccount is the account that owns the resource. Empty means
 	// the principal's own account.
 	ResourceAccount string
@@ -25,7 +26,7 @@ type Input struct {
 // Reason says why [Authorize] decided as it did.
 type Reason int
 
-// Reasons.
+// Reasons. Their order is stable: the explicit denials come last.
 const (
 	// Allowed: a policy allowed the request (or the account root acted in
 	// its own account) and no policy denied it.
@@ -47,6 +48,11 @@ const (
 	// ExplicitDenySession: a Deny in a session policy applies.
 	ExplicitDenySession
 )
+
+// Explicit reports whether the reason is an explicit Deny.
+func (r Reason) Explicit() bool {
+	return r == ExplicitDenyIdentity || r == ExplicitDenyResource || r == ExplicitDenySession
+}
 
 // String returns the name of the reason.
 func (r Reason) String() string {
@@ -102,8 +108,8 @@ type Decision struct {
 func Authorize(in Input) Decision {
 	r := &in.Request
 	var res, id, ses Result
-	if in.ResourcePolicy != nil {
-		res = in.ResourcePolicy.Evaluate(r)
+	if in.Resource != nil {
+		res = in.Resource.Evaluate(r)
 	}
 	id = evaluateAll(in.Identity, r)
 	ses = evaluateAll(in.Session, r)
@@ -136,7 +142,7 @@ func Authorize(in Input) Decision {
 			return allow(res.Sid)
 		}
 		return deny(r, ImplicitDenyNoResourceAllow, "")
-	case in.ResourcePolicy != nil && in.ResourcePolicy.Kind == TrustPolicy && !resAllows:
+	case in.Resource != nil && in.Resource.Kind == TrustPolicy && !resAllows:
 		return deny(r, ImplicitDenyNoResourceAllow, "")
 	case in.ResourceAccount == "" || in.ResourceAccount == p.AccountID:
 		switch {

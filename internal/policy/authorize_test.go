@@ -34,7 +34,7 @@ func runAuthorize(t *testing.T, tests []authTest) {
 			got := Authorize(tt.in)
 			if got.Reason != tt.want || got.Allowed != (tt.want == Allowed) {
 				t.Errorf("Authorize(%s %s on %s) = %v (%s); want %v",
-					tt.in.Principal.ARN, tt.in.Action, tt.in.Resource, got.Reason, got.Message, tt.want)
+					tt.in.Principal.ARN, tt.in.Action, tt.in.Request.Resource, got.Reason, got.Message, tt.want)
 			}
 			if tt.sid != "" && got.Sid != tt.sid {
 				t.Errorf("Authorize(%s %s) sid = %q; want %q", tt.in.Principal.ARN, tt.in.Action, got.Sid, tt.sid)
@@ -73,13 +73,13 @@ func TestAuthorizeCase01ACLRequired(t *testing.T) {
 	put := func(bp *Policy, ctx Context, identity ...*Policy) Input {
 		return Input{
 			Request:  Request{Principal: writer, Action: "s3:PutObject", Resource: key, Context: ctx},
-			Identity: identity, ResourcePolicy: bp, ResourceAccount: platform,
+			Identity: identity, Resource: bp, ResourceAccount: platform,
 		}
 	}
 	list := func(ctx Context) Input {
 		return Input{
 			Request:  Request{Principal: writer, Action: "s3:ListBucket", Resource: "arn:aws:s3:::partner-bucket", Context: ctx},
-			Identity: []*Policy{partnerPerms}, ResourcePolicy: bucket, ResourceAccount: platform,
+			Identity: []*Policy{partnerPerms}, Resource: bucket, ResourceAccount: platform,
 		}
 	}
 	acl := func(v string) Context { return Context{"s3:x-amz-acl": {v}} }
@@ -98,12 +98,12 @@ func TestAuthorizeCase01ACLRequired(t *testing.T) {
 		{"outside ingestion/", Input{
 			Request: Request{Principal: writer, Action: "s3:PutObject",
 				Resource: "arn:aws:s3:::partner-bucket/other/x", Context: acl("bucket-owner-full-control")},
-			Identity: []*Policy{partnerPerms}, ResourcePolicy: bucket, ResourceAccount: platform,
+			Identity: []*Policy{partnerPerms}, Resource: bucket, ResourceAccount: platform,
 		}, ImplicitDenyNoResourceAllow, ""},
 		{"partner root with ACL", Input{
 			Request: Request{Principal: principal(t, "arn:aws:iam::222222222222:root"), Action: "s3:PutObject",
 				Resource: key, Context: acl("bucket-owner-full-control")},
-			ResourcePolicy: bucket, ResourceAccount: platform,
+			Resource: bucket, ResourceAccount: platform,
 		}, Allowed, ""},
 		{"list ingestion prefix",
 			list(Context{"s3:prefix": {"ingestion/datasets/"}}), Allowed, "PartnerMayList"},
@@ -132,7 +132,7 @@ func TestAuthorizeCase15MissingKey(t *testing.T) {
 	missing := "arn:aws:s3:::partner-bucket/ingestion/datasets/version=1/datasetId=ds-0001/2025-01-15/missing.csv"
 	req := func(p Principal, action, resource string) Input {
 		return Input{Request: Request{Principal: p, Action: action, Resource: resource},
-			ResourcePolicy: bucket, ResourceAccount: platform}
+			Resource: bucket, ResourceAccount: platform}
 	}
 	runAuthorize(t, []authTest{
 		{"lister GetObject", req(lister, "s3:GetObject", missing), Allowed, "ListerCanGetAndList"},
@@ -156,7 +156,7 @@ func TestAuthorizeCase05ExternalID(t *testing.T) {
 		return Input{
 			Request: Request{Principal: caller, Action: "sts:AssumeRole",
 				Resource: "arn:aws:iam::111111111111:role/" + role, Context: ctx},
-			Identity: identity, ResourcePolicy: trust, ResourceAccount: platform,
+			Identity: identity, Resource: trust, ResourceAccount: platform,
 		}
 	}
 	ext := func(v string) Context { return Context{"sts:ExternalId": {v}, "sts:RoleSessionName": {"s1"}} }
@@ -181,7 +181,7 @@ func TestAuthorizeCase05ExternalID(t *testing.T) {
 		{"other account not trusted", Input{
 			Request: Request{Principal: principal(t, "arn:aws:iam::333333333333:user/x"), Action: "sts:AssumeRole",
 				Resource: "arn:aws:iam::111111111111:role/inlet-partner-open"},
-			Identity: []*Policy{mayAssume}, ResourcePolicy: open, ResourceAccount: platform,
+			Identity: []*Policy{mayAssume}, Resource: open, ResourceAccount: platform,
 		}, ImplicitDenyNoResourceAllow, ""},
 	})
 }
@@ -293,7 +293,7 @@ func TestAuthorize(t *testing.T) {
 	}
 	with := func(i Input, f func(*Input)) Input { f(&i); return i }
 	ids := func(ps ...*Policy) func(*Input) { return func(i *Input) { i.Identity = ps } }
-	res := func(p *Policy) func(*Input) { return func(i *Input) { i.ResourcePolicy = p } }
+	res := func(p *Policy) func(*Input) { return func(i *Input) { i.Resource = p } }
 	ctx := func(c Context) func(*Input) { return func(i *Input) { i.Context = c } }
 	all := func(fs ...func(*Input)) func(*Input) {
 		return func(i *Input) {
@@ -482,7 +482,7 @@ func TestAuthorizeTrustSameAccount(t *testing.T) {
 	role := "arn:aws:iam::111111111111:role/r"
 	in := func(trust *Policy, identity ...*Policy) Input {
 		return Input{Request: Request{Principal: alice, Action: "sts:AssumeRole", Resource: role},
-			Identity: identity, ResourcePolicy: trust, ResourceAccount: platform}
+			Identity: identity, Resource: trust, ResourceAccount: platform}
 	}
 	runAuthorize(t, []authTest{
 		{"trust names caller", in(namesUser), Allowed, ""},

@@ -29,6 +29,6 @@ func FuzzParse(f *testing.F) {
 				"aws:CurrentTime": {"2025-01-01T00:00:00Z"}, "aws:TagKeys": {"a", "b"}},
 		}
 		p.Evaluate(r)
-		Authorize(Input{Request: *r, Identity: []*Policy{p}, ResourcePolicy: p, ResourceAccount: "222222222222"})
+		Authorize(Input{Request: *r, Identity: []*Policy{p}, Resource: p, ResourceAccount: "222222222222"})
 	})
 }
