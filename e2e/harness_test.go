@@ -96,8 +96,28 @@ func startServer(t *testing.T) *server {
 
 // start launches the process on free loopback ports and waits until it is
 // ready: /healthz answers 200, the credentials and CA files exist and both
-// cloud listeners accept connections.
+// cloud listeners accept connections. A port taken by someone else between
+// picking and binding it gets a second and third try on new ports.
 func (s *server) start() {
+	t := s.t
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := s.launch()
+		if err == nil {
+			break
+		}
+		s.kill()
+		if attempt < 3 && strings.Contains(s.logTail(10), "address already in use") {
+			t.Logf("server could not bind its ports; retrying: %v", err)
+			continue
+		}
+		t.Fatalf("server not ready: %v\n%s", err, s.logTail(40))
+	}
+	s.readCredentials()
+}
+
+// launch starts one server process and waits for it to be ready.
+func (s *server) launch() error {
 	t := s.t
 	t.Helper()
 	cloud, console, tlsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
@@ -110,6 +130,7 @@ func (s *server) start() {
 	if err != nil {
 		t.Fatalf("create server log: %v", err)
 	}
+	defer logFile.Close()
 	s.logPath = logFile.Name()
 	// Stdout may carry human-readable notes; the JSON log is stderr.
 	outFile, err := os.Create(strings.TrimSuffix(s.logPath, ".log") + ".out")
@@ -128,22 +149,15 @@ func (s *server) start() {
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
 		t.Fatalf("start server: %v", err)
 	}
-	logFile.Close()
 	s.cmd = cmd
 	s.done = make(chan struct{})
 	go func() {
 		cmd.Wait()
 		close(s.done)
 	}()
-
-	if err := s.waitReady(30 * time.Second); err != nil {
-		s.kill()
-		t.Fatalf("server not ready: %v\n%s", err, s.logTail(40))
-	}
-	s.readCredentials()
+	return s.waitReady(30 * time.Second)
 }
 
 func (s *server) waitReady(limit time.Duration) error {
