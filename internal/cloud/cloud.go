@@ -12,7 +12,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"inlet/internal/authz"
+	"inlet/internal/bucketconf"
+	"inlet/internal/cloud/awsquery"
+	"inlet/internal/cloud/iamapi"
 	"inlet/internal/cloud/s3api"
+	"inlet/internal/cloud/stsapi"
 	"inlet/internal/identity"
 	"inlet/internal/meta"
 	"inlet/internal/objstore"
@@ -38,7 +43,10 @@ type Cloud struct {
 	db       *meta.DB
 	store    *objstore.Store
 	ids      *identity.Store
+	buckets  *bucketconf.Store
 	s3       *s3api.Server
+	sts      *stsapi.Server
+	iam      *iamapi.Server
 	platform identity.Account
 	credPath string
 }
@@ -82,6 +90,10 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 	if err != nil {
 		return fmt.Errorf("open object store: %w", err)
 	}
+	c.buckets, err = bucketconf.Open(ctx, c.db)
+	if err != nil {
+		return err
+	}
 	acct, k, err := c.ids.PlatformAccount(ctx)
 	if err != nil {
 		return err
@@ -95,10 +107,17 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 		opts.Logger.Warn("platform credentials file is missing; the root key is not shown again", "path", c.credPath)
 	}
 
+	verifier := &sigv4.Verifier{Credentials: c.ids}
+	az := authz.New(c.ids)
+	front := awsquery.Front{Verifier: verifier, Auth: c.ids, Log: opts.Logger}
+	c.sts = stsapi.New(front, c.ids, az)
+	c.iam = iamapi.New(front, c.ids, az)
 	c.s3 = s3api.New(s3api.Config{
 		Store:      c.store,
-		Verifier:   &sigv4.Verifier{Credentials: c.ids},
+		Verifier:   verifier,
 		Principals: c.ids,
+		Authorizer: az,
+		Buckets:    c.buckets,
 		Region:     opts.Region,
 		Domain:     opts.Domain,
 		Logger:     opts.Logger,
@@ -106,8 +125,20 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 	return nil
 }
 
-// Handler serves the cloud's APIs.
-func (c *Cloud) Handler() http.Handler { return c.s3 }
+// Handler serves the cloud's APIs on one port: form posts signed for STS
+// or IAM go to those fronts, everything else to S3.
+func (c *Cloud) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case awsquery.Signed(r, "sts"):
+			c.sts.ServeHTTP(w, r)
+		case awsquery.Signed(r, "iam"):
+			c.iam.ServeHTTP(w, r)
+		default:
+			c.s3.ServeHTTP(w, r)
+		}
+	})
+}
 
 // PlatformAccount is the account that owns managed buckets.
 func (c *Cloud) PlatformAccount() identity.Account { return c.platform }

@@ -7,26 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"inlet/internal/authz"
+	"inlet/internal/bucketconf"
 	"inlet/internal/objstore"
 )
 
 const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
-
-// bucketFor loads the request's bucket and checks that the caller may use
-// it. Access is by ownership: the bucket owner's account may do everything
-// with its buckets, and nobody else anything.
-func (s *Server) bucketFor(q *request) (objstore.Bucket, error) {
-	b, err := s.cfg.Store.GetBucket(q.r.Context(), q.bucket)
-	if err != nil {
-		return objstore.Bucket{}, err
-	}
-	if b.Owner != q.principal.AccountID {
-		return objstore.Bucket{}, errorf("AccessDenied",
-			"User: %s is not authorized to perform: s3:%s on resource: arn:aws:s3:::%s because no identity-based or resource-based policy allows it",
-			q.principal.ARN, q.op, q.bucket)
-	}
-	return b, nil
-}
 
 type owner struct {
 	ID          string `xml:"ID"`
@@ -46,7 +32,33 @@ type bucketEntry struct {
 	BucketRegion string `xml:",omitempty"`
 }
 
+// authorizeCreate checks s3:CreateBucket against the caller's identity
+// policies (there is no bucket policy yet).
+func (s *Server) authorizeCreate(q *request) error {
+	d, err := s.cfg.Authorizer.Authorize(q.r.Context(), authz.Input{
+		Principal: q.principal, Action: "s3:CreateBucket", Resource: "arn:aws:s3:::" + q.bucket,
+		ResourceAccount: q.principal.AccountID, SourceIP: q.r.RemoteAddr, Secure: q.secure,
+	})
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return errorf("AccessDenied", "%s", d.Message)
+	}
+	return nil
+}
+
 func (s *Server) listBuckets(q *request) error {
+	d, err := s.cfg.Authorizer.Authorize(q.r.Context(), authz.Input{
+		Principal: q.principal, Action: "s3:ListAllMyBuckets", Resource: "*",
+		ResourceAccount: q.principal.AccountID, SourceIP: q.r.RemoteAddr, Secure: q.secure,
+	})
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return errorf("AccessDenied", "%s", d.Message)
+	}
 	bs, err := s.cfg.Store.ListBuckets(q.r.Context(), q.principal.AccountID)
 	if err != nil {
 		return err
@@ -87,11 +99,42 @@ func (s *Server) createBucket(q *request) error {
 	if err := checkCannedACL(q, false); err != nil {
 		return err
 	}
+	ownership := OwnershipEnforced
+	if v := q.r.Header.Get("x-amz-object-ownership"); v != "" {
+		if !validOwnership(v) {
+			return errorf("InvalidArgument", "Invalid x-amz-object-ownership header: %s", v)
+		}
+		ownership = v
+	}
+	if ownership == OwnershipEnforced && hasACLHeaders(q) && q.r.Header.Get("x-amz-acl") != "private" {
+		return newError("InvalidBucketAclWithObjectOwnership")
+	}
+	// An existing bucket answers 409 before any permission check: rclone
+	// and other tools create the bucket first and rely on this.
+	if existing, err := s.cfg.Store.GetBucket(q.r.Context(), q.bucket); err == nil {
+		if existing.Owner == q.principal.AccountID {
+			return newError("BucketAlreadyOwnedByYou")
+		}
+		return newError("BucketAlreadyExists")
+	}
+	if err := s.authorizeCreate(q); err != nil {
+		return err
+	}
 	err = s.cfg.Store.CreateBucket(q.r.Context(), objstore.Bucket{
 		Name:      q.bucket,
 		Owner:     q.principal.AccountID,
 		Region:    s.cfg.Region,
 		CreatedAt: time.Now().UTC(),
+	})
+	if err != nil {
+		return err
+	}
+	// New buckets disable ACLs and block public access, as S3 does.
+	_, err = s.cfg.Buckets.Update(q.r.Context(), q.bucket, func(c *bucketconf.Config) error {
+		*c = bucketconf.Config{Ownership: ownership, PublicAccessBlock: &bucketconf.PublicAccessBlock{
+			BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
+		}}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -116,6 +159,9 @@ func (s *Server) deleteBucket(q *request) error {
 		return err
 	}
 	if err := s.cfg.Store.DeleteBucket(q.r.Context(), q.bucket); err != nil {
+		return err
+	}
+	if err := s.cfg.Buckets.Delete(q.r.Context(), q.bucket); err != nil {
 		return err
 	}
 	q.w.WriteHeader(204)

@@ -22,15 +22,17 @@ func (s *Server) createUpload(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkCannedACL(q, true); err != nil {
+	objOwner, acl, err := writeOwnership(q, b)
+	if err != nil {
 		return err
 	}
 	m, err := metaFromHeaders(q.r.Header)
 	if err != nil {
 		return err
 	}
-	m.Bucket, m.Key, m.Owner = b.Name, q.key, b.Owner
-	m.ACL = []byte(q.r.Header.Get("x-amz-acl"))
+	m.Bucket, m.Key = b.Name, q.key
+	m.Owner, m.ACL = objOwner, acl
+
 	var alg checksum.Algorithm
 	if v := q.r.Header.Get("x-amz-checksum-algorithm"); v != "" {
 		if alg, err = checksum.Parse(v); err != nil {
@@ -50,15 +52,33 @@ func (s *Server) createUpload(q *request) error {
 	return writeXML(q, 200, initiateResult{Xmlns: s3Namespace, Bucket: b.Name, Key: q.key, UploadID: up.UploadID})
 }
 
-func (s *Server) uploadPart(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
-		return err
+// uploadFor loads the request's multipart upload and authorizes the
+// request with the canned ACL the upload was created with. Clients send
+// x-amz-acl only on CreateMultipartUpload, so a policy requiring
+// bucket-owner-full-control would otherwise deny every part (AWS does;
+// this is a deliberate difference, see docs/s3-compatibility.md).
+func (s *Server) uploadFor(q *request) (bucket, objstore.Upload, error) {
+	b, err := s.loadBucket(q, q.bucket)
+	if err != nil {
+		return bucket{}, objstore.Upload{}, err
 	}
+	up, err := s.cfg.Store.GetUpload(q.r.Context(), q.bucket, q.key, q.query.Get("uploadId"))
+	if err != nil {
+		return bucket{}, objstore.Upload{}, err
+	}
+	canned := decodeACL(up.Meta.ACL).Canned
+	if err := s.authorize(q, b, access{acl: &canned}); err != nil {
+		return bucket{}, objstore.Upload{}, err
+	}
+	return b, up, nil
+}
+
+func (s *Server) uploadPart(q *request) error {
 	n, err := partNumber(q)
 	if err != nil {
 		return err
 	}
-	up, err := s.cfg.Store.GetUpload(q.r.Context(), q.bucket, q.key, q.query.Get("uploadId"))
+	_, up, err := s.uploadFor(q)
 	if err != nil {
 		return err
 	}
@@ -96,14 +116,11 @@ type copyPartResult struct {
 }
 
 func (s *Server) uploadPartCopy(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
-		return err
-	}
 	n, err := partNumber(q)
 	if err != nil {
 		return err
 	}
-	up, err := s.cfg.Store.GetUpload(q.r.Context(), q.bucket, q.key, q.query.Get("uploadId"))
+	_, up, err := s.uploadFor(q)
 	if err != nil {
 		return err
 	}
@@ -164,7 +181,7 @@ type completeResult struct {
 }
 
 func (s *Server) completeUpload(q *request) error {
-	b, err := s.bucketFor(q)
+	b, _, err := s.uploadFor(q)
 	if err != nil {
 		return err
 	}
@@ -214,7 +231,7 @@ func firstNonEmpty(vs ...string) string {
 }
 
 func (s *Server) abortUpload(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
+	if _, _, err := s.uploadFor(q); err != nil {
 		return err
 	}
 	if err := s.cfg.Store.AbortUpload(q.r.Context(), q.bucket, q.key, q.query.Get("uploadId")); err != nil {
@@ -250,9 +267,6 @@ type partEntry struct {
 }
 
 func (s *Server) listParts(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
-		return err
-	}
 	maxParts, marker := 1000, 0
 	if v := q.query.Get("max-parts"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -268,7 +282,7 @@ func (s *Server) listParts(q *request) error {
 		}
 		marker = n
 	}
-	up, err := s.cfg.Store.GetUpload(q.r.Context(), q.bucket, q.key, q.query.Get("uploadId"))
+	_, up, err := s.uploadFor(q)
 	if err != nil {
 		return err
 	}

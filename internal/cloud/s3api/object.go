@@ -3,6 +3,7 @@ package s3api
 import (
 	"crypto/md5"
 	"encoding/xml"
+	"errors"
 
 	"fmt"
 	"net/http"
@@ -20,7 +21,8 @@ func (s *Server) putObject(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkCannedACL(q, true); err != nil {
+	objOwner, acl, err := writeOwnership(q, b)
+	if err != nil {
 		return err
 	}
 	u, err := s.receiveBody(q, checksum.CRC64NVME)
@@ -32,8 +34,7 @@ func (s *Server) putObject(q *request) error {
 		return err
 	}
 	m.Bucket, m.Key = b.Name, q.key
-	m.Owner = b.Owner
-	m.ACL = []byte(q.r.Header.Get("x-amz-acl"))
+	m.Owner, m.ACL = objOwner, acl
 
 	obj, err := s.cfg.Store.PutObject(q.r.Context(), limitBody(q.body, u.size), objstore.PutOptions{
 		Meta:              m,
@@ -69,15 +70,19 @@ func (s *Server) headObject(q *request) error { return s.readObject(q, true) }
 func (s *Server) getObject(q *request) error  { return s.readObject(q, false) }
 
 func (s *Server) readObject(q *request, head bool) error {
-	if _, err := s.bucketFor(q); err != nil {
+	b, err := s.bucketFor(q)
+	if err != nil {
 		return err
 	}
 	if err := versionParam(q); err != nil {
 		return err
 	}
 	ctx := q.r.Context()
-	m, err := s.cfg.Store.HeadObject(ctx, q.bucket, q.key)
+	m, err := s.headForRead(q, b, q.key)
 	if err != nil {
+		return err
+	}
+	if err := objectAccess(q, m, "READ"); err != nil {
 		return err
 	}
 	if err := checkConditions(q.r.Header, m, "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"); err != nil {
@@ -155,6 +160,20 @@ func (s *Server) readObject(q *request, head bool) error {
 		panic(http.ErrAbortHandler)
 	}
 	return nil
+}
+
+// headForRead reads an object's metadata for a read. A missing key is 404
+// NoSuchKey only to callers who may list the bucket; others get 403, so a
+// missing key cannot be told from a forbidden one (as on S3).
+func (s *Server) headForRead(q *request, b bucket, key string) (objstore.ObjectMeta, error) {
+	m, err := s.cfg.Store.HeadObject(q.r.Context(), b.Name, key)
+	if errors.Is(err, objstore.ErrNoSuchKey) {
+		if aerr := s.authorize(q, b, access{action: "s3:ListBucket", bucket: b.Name}); aerr != nil {
+			return m, aerr
+		}
+		return m, &Error{Code: "NoSuchKey", Extra: [][2]string{{"Key", key}}}
+	}
+	return m, err
 }
 
 // partRange returns the byte range of part n of an object. A single-part
@@ -484,13 +503,15 @@ func (s *Server) openCopySource(q *request) (objstore.ObjectMeta, error) {
 	if err != nil {
 		return objstore.ObjectMeta{}, err
 	}
-	src := *q
-	src.bucket, src.key = sb, sk
-	if _, err := s.bucketFor(&src); err != nil {
+	b, err := s.check(q, access{action: "s3:GetObject", bucket: sb, key: sk})
+	if err != nil {
 		return objstore.ObjectMeta{}, err
 	}
-	m, err := s.cfg.Store.HeadObject(q.r.Context(), sb, sk)
+	m, err := s.headForRead(q, b, sk)
 	if err != nil {
+		return objstore.ObjectMeta{}, err
+	}
+	if err := objectAccess(q, m, "READ"); err != nil {
 		return objstore.ObjectMeta{}, err
 	}
 	err = checkConditions(q.r.Header, m, "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
@@ -503,7 +524,8 @@ func (s *Server) copyObject(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkCannedACL(q, true); err != nil {
+	objOwner, acl, err := writeOwnership(q, b)
+	if err != nil {
 		return err
 	}
 	src, err := s.openCopySource(q)
@@ -546,8 +568,8 @@ func (s *Server) copyObject(q *request) error {
 	default:
 		return errorf("InvalidArgument", "Unknown tagging directive.")
 	}
-	m.Bucket, m.Key, m.Owner = b.Name, q.key, b.Owner
-	m.ACL = []byte(h.Get("x-amz-acl"))
+	m.Bucket, m.Key = b.Name, q.key
+	m.Owner, m.ACL = objOwner, acl
 	m.Parts = nil
 
 	alg := src.Checksum.Algorithm

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,17 +17,26 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"inlet/internal/authz"
+	"inlet/internal/bucketconf"
 	"inlet/internal/identity"
 	"inlet/internal/objstore"
 	"inlet/internal/sigv4"
 )
 
-// Principals resolves the access key of a verified request to its principal.
+// Principals resolves the access key (and session token) of a verified
+// request to its principal.
 type Principals interface {
-	PrincipalFor(ctx context.Context, accessKeyID string) (identity.Principal, error)
+	Authenticate(ctx context.Context, accessKeyID, sessionToken string) (identity.Principal, error)
+}
+
+// Authorizer decides access.
+type Authorizer interface {
+	Authorize(ctx context.Context, in authz.Input) (authz.Decision, error)
 }
 
 // Config configures the S3 front.
@@ -34,15 +44,15 @@ type Config struct {
 	Store      *objstore.Store
 	Verifier   *sigv4.Verifier
 	Principals Principals
+	Authorizer Authorizer
+	// Buckets keeps bucket policies, ownership controls and denial logs.
+	Buckets *bucketconf.Store
 	// Region is the endpoint's region (default us-east-1).
 	Region string
 	// Domain enables virtual-host-style requests: a Host of
 	// BUCKET.Domain addresses BUCKET.
 	Domain string
 	Logger *slog.Logger
-	// Fallback, when set, receives requests that are not S3's (form POSTs
-	// to "/" signed for sts or iam).
-	Fallback http.Handler
 }
 
 // Server is the S3 front. It is an http.Handler.
@@ -51,6 +61,8 @@ type Server struct {
 	log   *slog.Logger
 	reqID atomic.Uint64
 	idPfx string
+
+	policies sync.Map // bucket policy document -> *policy.Policy
 }
 
 // New returns the S3 front.
@@ -79,6 +91,7 @@ type request struct {
 	principal identity.Principal
 	body      io.Reader // decoded, verified payload
 	secure    bool
+	start     time.Time
 }
 
 type handlerFunc func(s *Server, q *request) error
@@ -88,7 +101,7 @@ type handlerFunc func(s *Server, q *request) error
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := &responseWriter{ResponseWriter: w}
-	q := &request{r: r, w: rw, id: s.newRequestID(), secure: r.TLS != nil}
+	q := &request{r: r, w: rw, id: s.newRequestID(), secure: r.TLS != nil, start: start}
 	rw.Header().Set("x-amz-request-id", q.id)
 	rw.Header().Set("x-amz-id-2", q.id)
 	rw.Header().Set("Server", "inlet")
@@ -116,13 +129,6 @@ func (s *Server) serve(q *request) error {
 	q.query, err = url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return errorf("InvalidArgument", "The query string is malformed: %v", err)
-	}
-
-	// Form posts to "/" signed for STS or IAM share the port.
-	if s.cfg.Fallback != nil && q.bucket == "" && r.Method == http.MethodPost && isQueryProtocol(r) {
-		q.op = "Query"
-		s.cfg.Fallback.ServeHTTP(q.w, r)
-		return nil
 	}
 
 	h, op := route(r.Method, q.bucket, q.key, q.query, r.Header)
@@ -154,8 +160,15 @@ func (s *Server) authenticate(q *request) error {
 	}
 	q.auth = a
 	q.body = a.Body
-	p, err := s.cfg.Principals.PrincipalFor(q.r.Context(), a.AccessKeyID)
-	if err != nil {
+	p, err := s.cfg.Principals.Authenticate(q.r.Context(), a.AccessKeyID, a.SessionToken)
+	switch {
+	case errors.Is(err, identity.ErrExpiredToken):
+		return newError("ExpiredToken")
+	case errors.Is(err, identity.ErrInvalidToken):
+		return newError("InvalidToken")
+	case errors.Is(err, sigv4.ErrUnknownKey):
+		return newError("InvalidAccessKeyId")
+	case err != nil:
 		return fmt.Errorf("resolve principal: %w", err)
 	}
 	q.principal = p
@@ -179,15 +192,6 @@ func (s *Server) splitTarget(r *http.Request) (bucket, key string) {
 	p := strings.TrimPrefix(path, "/")
 	bucket, key, _ = strings.Cut(p, "/")
 	return bucket, key
-}
-
-func isQueryProtocol(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	if !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		return false
-	}
-	authz := r.Header.Get("Authorization")
-	return strings.Contains(authz, "/sts/aws4_request") || strings.Contains(authz, "/iam/aws4_request")
 }
 
 func (s *Server) newRequestID() string {
@@ -218,7 +222,7 @@ func (s *Server) writeError(q *request, err error) {
 		return
 	}
 	resource := q.r.URL.Path
-	body, _ := xml.Marshal(e.body(resource, q.id))
+	body, _ := xml.Marshal(withContext(e, q).body(resource, q.id))
 	h.Set("Content-Type", "application/xml")
 	h.Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
 	q.w.WriteHeader(status)
@@ -227,6 +231,30 @@ func (s *Server) writeError(q *request, err error) {
 }
 
 func (q *request) errCode(code string) { q.w.code = code }
+
+// withContext adds the element S3 names the missing thing with (Key,
+// BucketName, UploadId) when the error does not carry it yet.
+func withContext(e *Error, q *request) *Error {
+	var name, value string
+	switch e.Code {
+	case "NoSuchKey":
+		name, value = "Key", q.key
+	case "NoSuchBucket":
+		name, value = "BucketName", q.bucket
+	case "NoSuchUpload":
+		name, value = "UploadId", q.query.Get("uploadId")
+	default:
+		return e
+	}
+	for _, x := range e.Extra {
+		if x[0] == name {
+			return e
+		}
+	}
+	c := *e
+	c.Extra = append([][2]string{{name, value}}, e.Extra...)
+	return &c
+}
 
 // writeXML renders a successful XML reply.
 func writeXML(q *request, status int, v any) error {

@@ -103,7 +103,7 @@ type assumeRoleResult struct {
 
 var (
 	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]{2,1224}$`)
+	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	roleARNRE     = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/((?:[\x21-\x7e]*/)?)([\w+=,.@-]{1,64})$`)
 )
 
@@ -122,7 +122,7 @@ func (s *Server) assumeRole(c *awsquery.Call) (any, error) {
 		return nil, validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64", name)
 	}
 	extID, hasExt := f.Get("ExternalId"), f.Has("ExternalId")
-	if hasExt && !externalIDRE.MatchString(extID) {
+	if hasExt && (len(extID) < 2 || len(extID) > 1224 || !externalIDRE.MatchString(extID)) {
 		return nil, validation("1 validation error detected: Value '%s' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2 and at most 1224, and match pattern [\\w+=,.@:\\/-]*", extID)
 	}
 	duration := 3600
