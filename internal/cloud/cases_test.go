@@ -3,8 +3,7 @@ package cloud_test
 // Tests for the S3-endpoint cases of the shared field-case catalogue
 // (shared/cases/CASES.md). Each test names its case number and reads the
 // case's inputs from shared/cases/inputs. Parts of a case that need a second
-// account, bucket policies, object ownership controls or STS are left out
-// until those exist; each test says which.
+// account, bucket policies or STS are not covered here; each test says which.
 
 import (
 	"bytes"
@@ -933,8 +932,9 @@ func TestCase14PresignAndSkew(t *testing.T) {
 }
 
 func TestCase15MissingKey(t *testing.T) {
-	// The ListBucket/no-ListBucket and partner rows need bucket policies
-	// and a second account; they join once those exist.
+	// The ListBucket/no-ListBucket and partner rows need other principals
+	// and bucket policies; they are not covered here. Here: the lister's
+	// rows (the platform root may list) and the missing bucket.
 	spec := string(readInput(t, "15-missing-key.requests.txt"))
 	m := regexp.MustCompile(`M = (\S+)`).FindStringSubmatch(spec)
 	if m == nil {
@@ -1006,9 +1006,8 @@ func platformCanonicalID(t *testing.T, e *env) string {
 	return aws.ToString(out.Owner.ID)
 }
 
-// wantOwnerOnlyACL checks that the object ACL shows the platform as owner
-// with exactly one grant, FULL_CONTROL to itself.
-func wantOwnerOnlyACL(t *testing.T, e *env, target, owner string) {
+// objectACL reads GET ?acl for a wire target.
+func objectACL(t *testing.T, e *env, target string) accessControlPolicy {
 	t.Helper()
 	r := e.do(t, rawRequest{method: http.MethodGet, target: target + "?acl"})
 	if r.status != 200 {
@@ -1018,6 +1017,14 @@ func wantOwnerOnlyACL(t *testing.T, e *env, target, owner string) {
 	if err := xml.Unmarshal(r.body, &p); err != nil {
 		t.Fatalf("GET ?acl: bad XML: %v", err)
 	}
+	return p
+}
+
+// wantOwnerOnlyACL checks that the object ACL shows the platform as owner
+// with exactly one grant, FULL_CONTROL to itself.
+func wantOwnerOnlyACL(t *testing.T, e *env, target, owner string) {
+	t.Helper()
+	p := objectACL(t, e, target)
 	if p.Owner.ID != owner {
 		t.Errorf("ACL owner = %q; want the platform %q", p.Owner.ID, owner)
 	}
@@ -1026,10 +1033,22 @@ func wantOwnerOnlyACL(t *testing.T, e *env, target, owner string) {
 	}
 }
 
+// setOwnership sets a bucket's Object Ownership.
+func setOwnership(t *testing.T, e *env, bucket string, o types.ObjectOwnership) {
+	t.Helper()
+	_, err := e.s3.PutBucketOwnershipControls(context.Background(), &s3.PutBucketOwnershipControlsInput{
+		Bucket:            aws.String(bucket),
+		OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: o}}},
+	})
+	if err != nil {
+		t.Fatalf("PutBucketOwnershipControls(%s, %s): %v", bucket, o, err)
+	}
+}
+
 func TestCase01ACLRequiredOwnerReads(t *testing.T) {
-	// Steps 1-3 and 7 are cross-account writes under a bucket policy; they
-	// join once policies and a second account exist. Here: the accepted
-	// write (step 4) and the owner's reads (steps 5-6).
+	// Steps 1-3 and 7 are a partner account's writes under the bucket
+	// policy; they are not covered here. Here: the accepted write (step 4)
+	// and the owner's reads (steps 5-6) under BucketOwnerPreferred.
 	spec := string(readInput(t, "01-acl-required.requests.txt"))
 	m := regexp.MustCompile(`K = (\S+)\s+\(body: "([^"]*)"\)`).FindStringSubmatch(spec)
 	if m == nil {
@@ -1038,7 +1057,9 @@ func TestCase01ACLRequiredOwnerReads(t *testing.T) {
 	K := m[1]
 	body := []byte(strings.ReplaceAll(m[2], `\n`, "\n"))
 	e := caseEnv(t)
+	setOwnership(t, e, caseBucket, types.ObjectOwnershipBucketOwnerPreferred)
 	ctx := context.Background()
+	owner := platformCanonicalID(t, e)
 
 	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(K),
 		Body: bytes.NewReader(body), ACL: types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
@@ -1047,14 +1068,22 @@ func TestCase01ACLRequiredOwnerReads(t *testing.T) {
 	if got := e.mustGet(t, caseBucket, K); !bytes.Equal(got, body) {
 		t.Errorf("owner GetObject = %q; want %q", got, body)
 	}
-	wantOwnerOnlyACL(t, e, "/"+caseBucket+"/"+caseFolderWire+strings.TrimPrefix(K, caseFolder), platformCanonicalID(t, e))
+	p := objectACL(t, e, "/"+caseBucket+"/"+caseFolderWire+strings.TrimPrefix(K, caseFolder))
+	if p.Owner.ID != owner {
+		t.Errorf("ACL owner = %q; want the platform %q", p.Owner.ID, owner)
+	}
+	full := false
+	for _, g := range p.Grants {
+		full = full || g.Grantee.ID == owner && g.Permission == "FULL_CONTROL"
+	}
+	if !full {
+		t.Errorf("ACL grants = %+v; want the platform with FULL_CONTROL among them", p.Grants)
+	}
 }
 
 func TestCase03OwnerEnforcedACLHeaders(t *testing.T) {
-	// Object Ownership controls and the partner account do not exist yet;
-	// steps 3-5 (AccessControlListNotSupported) join with them. Here: the
-	// two accepted writes, the ACL and owner the platform sees, and a copy
-	// without ACL headers.
+	// The case's writer is a partner account; here the platform writes, which
+	// exercises the same ACL-header rules of BucketOwnerEnforced.
 	spec := string(readInput(t, "03-owner-enforced.requests.txt"))
 	m := regexp.MustCompile(`K = (\S+)`).FindStringSubmatch(spec)
 	if m == nil {
@@ -1062,21 +1091,47 @@ func TestCase03OwnerEnforcedACLHeaders(t *testing.T) {
 	}
 	K := m[1]
 	e := caseEnv(t)
+	setOwnership(t, e, caseBucket, types.ObjectOwnershipBucketOwnerEnforced)
 	ctx := context.Background()
 	owner := platformCanonicalID(t, e)
 	target := "/" + caseBucket + "/" + caseFolderWire + strings.TrimPrefix(K, caseFolder)
+	head := func(t *testing.T) string {
+		t.Helper()
+		h, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(K)})
+		if err != nil {
+			t.Fatalf("HeadObject: %v", err)
+		}
+		return aws.ToString(h.ETag)
+	}
 
+	// Steps 1-2.
 	e.mustPut(t, caseBucket, K, []byte("1,first\n"))
 	out, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(K),
 		Body: strings.NewReader("1,second\n"), ACL: types.ObjectCannedACLBucketOwnerFullControl})
 	if err != nil {
 		t.Fatalf("PutObject with bucket-owner-full-control: %v", err)
 	}
-	if got, want := aws.ToString(out.ETag), `"`+md5hex([]byte("1,second\n"))+`"`; got != want {
-		t.Errorf("ETag = %s; want %s", got, want)
+	etag := aws.ToString(out.ETag)
+	if want := `"` + md5hex([]byte("1,second\n")) + `"`; etag != want {
+		t.Errorf("ETag = %s; want %s", etag, want)
 	}
-	wantOwnerOnlyACL(t, e, target, owner)
 
+	// Steps 3-5: refused, and the object is left as it was.
+	_, err = e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(K),
+		Body: strings.NewReader("1,public\n"), ACL: types.ObjectCannedACLPublicRead})
+	wantAPIError(t, "PutObject --acl public-read", err, "AccessControlListNotSupported", 400)
+	_, err = e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(K),
+		Body: strings.NewReader("1,granted\n"), GrantRead: aws.String(`uri="http://acs.amazonaws.com/groups/global/AllUsers"`)})
+	wantAPIError(t, "PutObject --grant-read AllUsers", err, "AccessControlListNotSupported", 400)
+	_, err = e.s3.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: aws.String(caseBucket), Key: aws.String(K),
+		ACL: types.ObjectCannedACLBucketOwnerFullControl})
+	wantAPIError(t, "PutObjectAcl --acl bucket-owner-full-control", err, "AccessControlListNotSupported", 400)
+	if got := head(t); got != etag {
+		t.Errorf("ETag after refused ACL writes = %s; want %s (unchanged)", got, etag)
+	}
+
+	// Steps 6-7.
+	wantOwnerOnlyACL(t, e, target, owner)
 	l, err := e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(caseBucket), FetchOwner: aws.Bool(true)})
 	if err != nil {
 		t.Fatalf("ListObjectsV2(fetch-owner): %v", err)
@@ -1084,22 +1139,25 @@ func TestCase03OwnerEnforcedACLHeaders(t *testing.T) {
 	if len(l.Contents) != 1 || l.Contents[0].Owner == nil || aws.ToString(l.Contents[0].Owner.ID) != owner {
 		t.Errorf("ListObjectsV2(fetch-owner) = %+v; want K owned by %q", l.Contents, owner)
 	}
-	l, err = e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(caseBucket)})
-	if err != nil {
-		t.Fatalf("ListObjectsV2: %v", err)
-	}
-	if len(l.Contents) == 1 && l.Contents[0].Owner != nil {
-		t.Errorf("ListObjectsV2 without fetch-owner shows an Owner")
-	}
 
-	// A copy from a source carrying public-read, sent without ACL headers.
-	src := "incoming/public-source.csv"
-	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(src),
+	// Step 8: a copy from a source that carries public-read, sent without
+	// ACL headers; the source's grants are not carried over.
+	const srcBucket, src = "source-bucket", "incoming/public-source.csv"
+	e.mustCreateBucket(t, srcBucket)
+	setOwnership(t, e, srcBucket, types.ObjectOwnershipObjectWriter)
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(srcBucket), Key: aws.String(src),
 		Body: strings.NewReader("1,copied\n"), ACL: types.ObjectCannedACLPublicRead}); err != nil {
-		t.Fatalf("PutObject(public-read source): %v", err)
+		t.Fatalf("PutObject(public-read source in an ObjectWriter bucket): %v", err)
+	}
+	public := false
+	for _, g := range objectACL(t, e, "/"+srcBucket+"/"+src).Grants {
+		public = public || g.Grantee.URI == "http://acs.amazonaws.com/groups/global/AllUsers" && g.Permission == "READ"
+	}
+	if !public {
+		t.Errorf("source ACL has no AllUsers READ grant; the copy step tests nothing")
 	}
 	if _, err := e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(K),
-		CopySource: aws.String(caseBucket + "/" + src)}); err != nil {
+		CopySource: aws.String(srcBucket + "/" + src)}); err != nil {
 		t.Fatalf("CopyObject without ACL headers: %v", err)
 	}
 	if got := e.mustGet(t, caseBucket, K); string(got) != "1,copied\n" {
@@ -1110,8 +1168,9 @@ func TestCase03OwnerEnforcedACLHeaders(t *testing.T) {
 
 func TestCase04CopyIntoIngestion(t *testing.T) {
 	// Steps b and c (the ACL condition on copies, a partner without
-	// s3:GetObject) need bucket policies and a second account; step e is
-	// ingestion's. Here: the copy itself and copy-source decoding.
+	// s3:GetObject) need a second account and bucket policies, and step e
+	// is ingestion's; they are not covered here. Here: the copy itself and
+	// copy-source decoding.
 	spec := string(readInput(t, "04-copy-into-ingestion.requests.txt"))
 	src := regexp.MustCompile(`SRC = (.+)`).FindStringSubmatch(spec)
 	dst := regexp.MustCompile(`DST = (.+)`).FindStringSubmatch(spec)
