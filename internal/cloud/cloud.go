@@ -166,3 +166,34 @@ func writeCredentials(path, id, secret, region string) error {
 	}
 	return nil
 }
+
+// CreateAccount creates a partner account in the cloud kept in
+// opts.DataDir and returns it with its root access key. It opens only the
+// metadata database, so it is safe while `inlet serve` runs on the same
+// directory.
+func CreateAccount(ctx context.Context, opts Options, name, id string) (identity.Account, identity.AccessKey, error) {
+	key, err := identity.LoadMasterKey(filepath.Join(opts.DataDir, "master.key"), opts.MasterKey)
+	if err != nil {
+		return identity.Account{}, identity.AccessKey{}, err
+	}
+	db, err := meta.Open(ctx, filepath.Join(opts.DataDir, "meta.db"), opts.Logger)
+	if err != nil {
+		return identity.Account{}, identity.AccessKey{}, err
+	}
+	defer db.Close()
+	ids, err := identity.Open(ctx, db, key, discardIfNil(opts.Logger))
+	if err != nil {
+		return identity.Account{}, identity.AccessKey{}, err
+	}
+	if _, _, err := ids.PlatformAccount(ctx); err != nil {
+		return identity.Account{}, identity.AccessKey{}, err
+	}
+	return ids.CreateAccount(ctx, name, id)
+}
+
+func discardIfNil(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

@@ -67,7 +67,7 @@ func (s *Server) uploadFor(q *request) (bucket, objstore.Upload, error) {
 		return bucket{}, objstore.Upload{}, err
 	}
 	canned := decodeACL(up.Meta.ACL).Canned
-	if err := s.authorize(q, b, access{acl: &canned}); err != nil {
+	if err := s.authorize(q, b, access{bucket: q.bucket, key: q.key, acl: &canned}); err != nil {
 		return bucket{}, objstore.Upload{}, err
 	}
 	return b, up, nil
