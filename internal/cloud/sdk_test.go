@@ -920,6 +920,11 @@ func TestSDKListObjects(t *testing.T) {
 		}
 	})
 
+	t.Run("V2BadContinuationToken", func(t *testing.T) {
+		_, err := e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("listing"), ContinuationToken: aws.String("not a token!")})
+		wantAPIError(t, "ListObjectsV2(bogus continuation token)", err, "InvalidArgument", 400)
+	})
+
 	t.Run("V2EncodingURL", func(t *testing.T) {
 		out, err := e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
 			Bucket: aws.String("listing"), EncodingType: types.EncodingTypeUrl,
@@ -1338,6 +1343,18 @@ func TestSDKMultipartErrors(t *testing.T) {
 		wantAPIError(t, "Abort after abort", err, "NoSuchUpload", 404)
 		_, err = e.s3.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(bucket), Key: aws.String("order"), UploadId: aws.String("no-such-upload-id")})
 		wantAPIError(t, "ListParts(unknown upload id)", err, "NoSuchUpload", 404)
+	})
+
+	t.Run("PartNumberRange", func(t *testing.T) {
+		uid := start(t, "numbers")
+		for _, n := range []int32{0, 10001} {
+			_, err := e.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("numbers"), UploadId: uid,
+				PartNumber: aws.Int32(n), Body: bytes.NewReader(small)})
+			wantAPIError(t, fmt.Sprintf("UploadPart(partNumber=%d)", n), err, "InvalidArgument", 400)
+		}
+		part(t, "numbers", uid, 10000, small)
+		err := complete("numbers", uid)
+		wantAPIError(t, "Complete with no parts", err, "MalformedXML", 400)
 	})
 }
 
