@@ -33,10 +33,11 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per size and mode; the median is reported")
 	mode := flag.String("mode", "both", "fresh, rewrite or both")
 	verbose := flag.Bool("v", false, "print every run")
+	budget := flag.Duration("budget", 20*time.Second, "stop the runs of one size and mode after this long (one measured run at least)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	b := &bench{dir: *dir, runs: *runs, verbose: *verbose}
+	b := &bench{dir: *dir, runs: *runs, verbose: *verbose, budget: *budget}
 	if err := b.run(*sizes, *block, *mode); err != nil {
 		log.Error("disk benchmark failed", "err", err)
 		os.Exit(1)
@@ -47,6 +48,7 @@ type bench struct {
 	dir     string
 	runs    int
 	verbose bool
+	budget  time.Duration
 	buf     []byte
 }
 
@@ -99,9 +101,9 @@ func (b *bench) run(sizeList, blockStr, mode string) error {
 	return nil
 }
 
-// measure writes b.runs files of size bytes and returns each run's MB/s. With
-// keep, all files stay until the end; without it each is removed before the
-// next run, after one unmeasured warm-up run.
+// measure writes b.runs files of size bytes (fewer if b.budget runs out) and
+// returns each run's MB/s. With keep, all files stay until the end; without
+// it each is removed before the next run, after one unmeasured warm-up run.
 func (b *bench) measure(size int64, keep bool) ([]float64, error) {
 	var kept []string
 	defer func() {
@@ -114,7 +116,11 @@ func (b *bench) measure(size int64, keep bool) ([]float64, error) {
 	if !keep {
 		total++ // warm-up
 	}
+	start := time.Now()
 	for i := range total {
+		if len(rates) > 0 && time.Since(start) > b.budget {
+			break
+		}
 		name, d, err := b.writeFsync(size)
 		if name != "" {
 			if keep {

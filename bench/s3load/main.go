@@ -358,6 +358,10 @@ type worker struct {
 	errs  int64
 	rbuf  []byte
 	token *string
+	// first is when this worker started its first measured operation and
+	// last when its last one ended: its measured span, free of the time an
+	// operation begun during the warm-up spends in the measured phase.
+	first, last time.Time
 }
 
 func (l *loader) run(ctx context.Context) *result {
@@ -405,6 +409,10 @@ func (l *loader) run(ctx context.Context) *result {
 				if !inMeasure {
 					continue
 				}
+				if w.first.IsZero() {
+					w.first = t0
+				}
+				w.last = time.Now()
 				if err != nil {
 					w.errs++
 					if l.errLogged.Add(1) <= 5 {
@@ -419,20 +427,30 @@ func (l *loader) run(ctx context.Context) *result {
 		})
 	}
 	wg.Wait()
-	end := time.Now()
-	if end.Before(measureFrom) {
-		end = measureFrom
-	}
-	res := &result{elapsed: end.Sub(measureFrom), cpu: cpuTime() - cpuAtStart}
-	if c.warmup == 0 {
-		res.elapsed = end.Sub(start)
-	}
+	res := &result{cpu: cpuTime() - cpuAtStart}
+	var first, last time.Time
 	for _, w := range workers {
 		res.lat = append(res.lat, w.lat...)
 		res.bytes += w.bytes
 		res.keys += w.keys
 		res.errs += w.errs
+		if w.first.IsZero() {
+			continue
+		}
+		// Each worker is a closed loop, so the total rate is the sum of
+		// the workers' rates over their own spans.
+		span := w.last.Sub(w.first).Seconds()
+		res.opsRate += float64(len(w.lat)) / span
+		res.byteRate += float64(w.bytes) / span
+		res.keyRate += float64(w.keys) / span
+		if first.IsZero() || w.first.Before(first) {
+			first = w.first
+		}
+		if w.last.After(last) {
+			last = w.last
+		}
 	}
+	res.elapsed = last.Sub(first)
 	res.ops = int64(len(res.lat))
 	slices.Sort(res.lat)
 	return res
@@ -541,6 +559,8 @@ type result struct {
 	keys    int64
 	errs    int64
 	lat     []time.Duration
+	// rates summed over the workers' own measured spans
+	opsRate, byteRate, keyRate float64
 }
 
 func (r *result) pct(p float64) time.Duration {
@@ -554,8 +574,8 @@ func (r *result) pct(p float64) time.Duration {
 
 func (r *result) print(c *config) {
 	secs := r.elapsed.Seconds()
-	opsPerSec := float64(r.ops) / secs
-	mbPerSec := float64(r.bytes) / secs / 1e6
+	opsPerSec := r.opsRate
+	mbPerSec := r.byteRate / 1e6
 	payload := "signed"
 	if c.unsigned {
 		payload = "unsigned"
@@ -565,19 +585,23 @@ func (r *result) print(c *config) {
 	fmt.Printf("  ops %d in %.2fs, errors %d\n", r.ops, secs, r.errs)
 	fmt.Printf("  %.1f ops/s, %.1f MB/s", opsPerSec, mbPerSec)
 	if c.op == "list" {
-		fmt.Printf(", %.0f keys/s", float64(r.keys)/secs)
+		fmt.Printf(", %.0f keys/s", r.keyRate)
 	}
 	fmt.Printf("\n  latency p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)))
 	cpuPerOp := 0.0
 	if r.ops > 0 {
 		cpuPerOp = float64(r.cpu.Microseconds()) / float64(r.ops)
 	}
-	fmt.Printf("  client CPU %.2fs (%.0f%% of one core), %.1f µs/op\n", r.cpu.Seconds(), 100*r.cpu.Seconds()/secs, cpuPerOp)
+	cpuShare := 0.0
+	if secs > 0 {
+		cpuShare = 100 * r.cpu.Seconds() / secs
+	}
+	fmt.Printf("  client CPU %.2fs (%.0f%% of one core), %.1f µs/op\n", r.cpu.Seconds(), cpuShare, cpuPerOp)
 	label := strings.ReplaceAll(c.label, " ", "_")
 	if label == "" {
 		label = "-"
 	}
 	fmt.Printf("RESULT label=%s op=%s size=%d clients=%d payload=%s ops=%d elapsed_s=%.3f ops_per_s=%.2f mb_per_s=%.2f keys_per_s=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%d client_cpu_us_per_op=%.1f\n",
-		label, c.op, c.size, c.clients, payload, r.ops, secs, opsPerSec, mbPerSec, float64(r.keys)/secs,
+		label, c.op, c.size, c.clients, payload, r.ops, secs, opsPerSec, mbPerSec, r.keyRate,
 		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errs, cpuPerOp)
 }
