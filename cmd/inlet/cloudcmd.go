@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"inlet/internal/bucketconf"
 	"inlet/internal/cloud"
 	"inlet/internal/identity"
 )
@@ -62,5 +65,50 @@ func newCloudCmd() *cobra.Command {
 		f.Set("data", v)
 	}
 	acct.AddCommand(create)
+	cmd.AddCommand(newDenialsCmd())
+	return cmd
+}
+
+func newDenialsCmd() *cobra.Command {
+	var data, bucket string
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "denials",
+		Short: "Show the requests denied against a bucket, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if bucket == "" {
+				return errors.New("--bucket is required")
+			}
+			ds, err := cloud.Denials(cmd.Context(), cloud.Options{DataDir: data}, bucket, limit)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if ds == nil {
+					ds = []bucketconf.Denial{}
+				}
+				return enc.Encode(ds)
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "TIME\tPRINCIPAL\tOPERATION\tKEY\tREASON")
+			for _, d := range ds {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", d.Time.Format(time.RFC3339), d.Principal, d.Operation, d.Key, d.Reason)
+			}
+			return w.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "./data", "data directory of the cloud (INLET_DATA)")
+	f.StringVar(&bucket, "bucket", "", "bucket name")
+	f.IntVar(&limit, "limit", 100, "how many entries at most")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	if v, ok := os.LookupEnv("INLET_DATA"); ok {
+		f.Set("data", v)
+	}
 	return cmd
 }

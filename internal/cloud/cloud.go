@@ -197,3 +197,23 @@ func discardIfNil(l *slog.Logger) *slog.Logger {
 	}
 	return l
 }
+
+// Denials returns the newest requests denied against a bucket, read from
+// the metadata database in opts.DataDir (safe while `inlet serve` runs).
+func Denials(ctx context.Context, opts Options, bucket string, limit int) ([]bucketconf.Denial, error) {
+	db, err := meta.Open(ctx, filepath.Join(opts.DataDir, "meta.db"), discardIfNil(opts.Logger))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	bc, err := bucketconf.Open(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return bc.Denials(ctx, bucket, limit)
+}
+
+// Denials returns the newest requests denied against a bucket.
+func (c *Cloud) Denials(ctx context.Context, bucket string, limit int) ([]bucketconf.Denial, error) {
+	return c.buckets.Denials(ctx, bucket, limit)
+}

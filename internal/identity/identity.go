@@ -128,6 +128,9 @@ var migrations = []string{
 
 // Open prepares the identity tables and the master key.
 func Open(ctx context.Context, db *meta.DB, masterKey []byte, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	if err := db.Migrate(ctx, "identity", migrations); err != nil {
 		return nil, fmt.Errorf("migrate identity: %w", err)
 	}
