@@ -22,6 +22,7 @@ type Config struct {
 	Policy            string             `json:"policy,omitempty"`
 	Ownership         string             `json:"ownership,omitempty"`
 	PublicAccessBlock *PublicAccessBlock `json:"public_access_block,omitempty"`
+	Tags              map[string]string  `json:"tags,omitempty"`
 }
 
 // PublicAccessBlock is S3's PublicAccessBlockConfiguration.

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"sort"
 
+	"inlet/internal/bucketconf"
 	"inlet/internal/objstore"
 )
 
@@ -79,6 +80,75 @@ func (s *Server) deleteObjectTagging(q *request) error {
 	}
 	_, err := s.cfg.Store.UpdateObjectMeta(q.r.Context(), q.bucket, q.key, func(m *objstore.ObjectMeta) error {
 		m.Tags = nil
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	q.w.WriteHeader(204)
+	return nil
+}
+
+func (s *Server) getBucketTagging(q *request) error {
+	b, err := s.configBucket(q)
+	if err != nil {
+		return err
+	}
+	if len(b.Tags) == 0 {
+		return newError("NoSuchTagSet")
+	}
+	out := tagging{Xmlns: s3Namespace}
+	for k, v := range b.Tags {
+		out.TagSet = append(out.TagSet, tag{Key: k, Value: v})
+	}
+	sort.Slice(out.TagSet, func(i, j int) bool { return out.TagSet[i].Key < out.TagSet[j].Key })
+	return writeXML(q, 200, out)
+}
+
+func (s *Server) putBucketTagging(q *request) error {
+	b, err := s.configBucket(q)
+	if err != nil {
+		return err
+	}
+	body, err := readSmallBody(q, 64<<10)
+	if err != nil {
+		return err
+	}
+	var in tagging
+	if err := xml.Unmarshal(body, &in); err != nil {
+		return newError("MalformedXML")
+	}
+	tags := make(map[string]string, len(in.TagSet))
+	for _, t := range in.TagSet {
+		if _, dup := tags[t.Key]; dup {
+			return errorf("InvalidTag", "Cannot provide multiple Tags with the same key")
+		}
+		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+			return errorf("InvalidTag", "The TagKey or TagValue you have provided is invalid")
+		}
+		tags[t.Key] = t.Value
+	}
+	if len(tags) > 50 {
+		return errorf("InvalidTag", "Bucket tag count cannot be greater than 50")
+	}
+	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+		c.Tags = tags
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	q.w.WriteHeader(204)
+	return nil
+}
+
+func (s *Server) deleteBucketTagging(q *request) error {
+	b, err := s.configBucket(q)
+	if err != nil {
+		return err
+	}
+	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+		c.Tags = nil
 		return nil
 	})
 	if err != nil {
