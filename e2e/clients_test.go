@@ -22,6 +22,13 @@ func TestRclone(t *testing.T) {
 	s := startServer(t)
 	for _, scheme := range schemes {
 		t.Run(scheme, func(t *testing.T) {
+			t.Run("mkdir with acl", func(t *testing.T) {
+				// rclone sends the configured acl (bucket-owner-full-control)
+				// on CreateBucket too; S3 ignores that object-only canned ACL
+				// when it creates a bucket.
+				rc, _ := rclone(t, s, scheme, false)
+				rc("mkdir", "inlet:"+bucketName("rclone", scheme, "mkdir"))
+			})
 			for _, noCheck := range []bool{true, false} {
 				t.Run(fmt.Sprintf("no_check_bucket=%v", noCheck), func(t *testing.T) {
 					rcloneSuite(t, s, scheme, noCheck)
@@ -31,7 +38,9 @@ func TestRclone(t *testing.T) {
 	}
 }
 
-func rcloneSuite(t *testing.T, s *server, scheme string, noCheck bool) {
+// rclone returns a runner for rclone with a remote "inlet" configured as in
+// the partner instructions, and a scratch directory.
+func rclone(t *testing.T, s *server, scheme string, noCheck bool) (func(...string) string, string) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "rclone.conf")
 	writeFile(t, conf, []byte(fmt.Sprintf(`[inlet]
@@ -53,15 +62,20 @@ no_check_bucket = %v
 	if scheme == "https" {
 		common = append(common, "--ca-cert", s.caPath)
 	}
-	rc := func(args ...string) string {
+	return func(args ...string) string {
 		t.Helper()
 		return runCmd(t, env, rcloneBin, append(args, common...)...)
-	}
+	}, dir
+}
 
+func rcloneSuite(t *testing.T, s *server, scheme string, noCheck bool) {
+	rc, dir := rclone(t, s, scheme, noCheck)
 	bucket := bucketName("rclone", scheme, fmt.Sprint(noCheck))
 	// With no_check_bucket = true rclone mkdir sends nothing; create the
-	// bucket through CreateBucket either way.
-	rc("mkdir", "inlet:"+bucket, "--s3-no-check-bucket=false")
+	// bucket through CreateBucket (with a private bucket ACL) either way.
+	// With no_check_bucket = false the copy below repeats CreateBucket on the
+	// existing bucket, which must answer 409 BucketAlreadyOwnedByYou.
+	rc("mkdir", "inlet:"+bucket, "--s3-no-check-bucket=false", "--s3-bucket-acl", "private")
 
 	src := filepath.Join(dir, "src")
 	want := map[string]string{}
