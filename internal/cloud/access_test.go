@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -433,5 +434,131 @@ func TestCase03CrossAccount(t *testing.T) {
 			t.Errorf("K after the copy = %q; want %q", got, copied)
 		}
 		wantOwnerOnlyACL(t, e, "/"+caseBucket+"/"+caseFolderWire+strings.TrimPrefix(K, caseFolder), owner)
+	})
+}
+
+func TestCase04CrossAccount(t *testing.T) {
+	spec := string(readInput(t, "04-copy-into-ingestion.requests.txt"))
+	SRC, DST := caseKey(t, spec, "SRC"), caseKey(t, spec, "DST")
+	DST = strings.Replace(DST, "…/", caseFolder, 1)
+	wire := regexp.MustCompile(`(?m)^#\s+PUT (\S+)`).FindStringSubmatch(spec)
+	copySrc := regexp.MustCompile(`x-amz-copy-source: (\S+)`).FindStringSubmatch(spec)
+	if wire == nil || copySrc == nil {
+		t.Fatalf("04-copy-into-ingestion.requests.txt: no PUT line or x-amz-copy-source")
+	}
+	if !strings.HasPrefix(DST, caseFolder) || !strings.HasPrefix(SRC, "incoming/") {
+		t.Fatalf("SRC, DST = %q, %q; want a staging key under incoming/ and a key in the delivery folder", SRC, DST)
+	}
+	e := caseEnv(t)
+	setOwnership(t, e, caseBucket, types.ObjectOwnershipBucketOwnerPreferred)
+	// Mode (a) as in case 01, plus reading and deleting staged files.
+	staging := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"PartnerMovesStaged","Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":["s3:GetObject","s3:DeleteObject"],
+		"Resource":"arn:aws:s3:::%s/incoming/*"}]}`, partnerID, caseBucket)
+	modeA := casePolicy(t, e, "01-acl-required.policy.json")
+	policy := mergePolicies(t, modeA, staging)
+	e.mustPutBucketPolicy(t, caseBucket, policy)
+	partner := e.newAccount(t, "partner", partnerID)
+	ctx := context.Background()
+	body := []byte("id,amount\n1,2.50\n")
+	e.mustPut(t, caseBucket, SRC, body)
+
+	copyAs := func(p principal, acl types.ObjectCannedACL) error {
+		_, err := p.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(DST),
+			CopySource: aws.String(encodeCopySource(caseBucket, SRC)), ACL: acl})
+		return err
+	}
+	// mv is what `aws s3 mv` does: copy, then delete the source only if
+	// the copy succeeded.
+	mv := func(p principal) error {
+		if err := copyAs(p, types.ObjectCannedACLBucketOwnerFullControl); err != nil {
+			return err
+		}
+		_, err := p.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(SRC)})
+		return err
+	}
+	wantUnmoved := func(t *testing.T) {
+		t.Helper()
+		if e.exists(t, caseBucket, DST) {
+			t.Errorf("DST exists after a refused copy")
+		}
+		if got := e.mustGet(t, caseBucket, SRC); !bytes.Equal(got, body) {
+			t.Errorf("SRC = %q after a refused move; want %q", got, body)
+		}
+	}
+
+	t.Run("b_CopyWithoutACL", func(t *testing.T) {
+		wantAPIError(t, "partner CopyObject without --acl", copyAs(partner, ""), "AccessDenied", http.StatusForbidden)
+		wantUnmoved(t)
+	})
+
+	t.Run("c_NoGetObjectOnSource", func(t *testing.T) {
+		// Once for a partner user whose own policy lacks s3:GetObject, once
+		// for a bucket policy that no longer grants it.
+		user := e.newUser(t, partner, "mover", fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+			"Action":["s3:PutObject","s3:DeleteObject","s3:ListBucket"],
+			"Resource":["arn:aws:s3:::%[1]s","arn:aws:s3:::%[1]s/*"]}]}`, caseBucket))
+		withoutGet := editPolicy(t, policy, func(s statements) statements {
+			return slices.DeleteFunc(s, func(st map[string]any) bool { return st["Sid"] == "PartnerMovesStaged" })
+		})
+		withoutGet = mergePolicies(t, withoutGet, strings.Replace(staging, `"s3:GetObject",`, "", 1))
+		for _, c := range []struct {
+			name         string
+			who          principal
+			bucketPolicy string
+		}{
+			{"UserPolicyLacksGetObject", user, policy},
+			{"BucketPolicyLacksGetObject", partner, withoutGet},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				e.mustPutBucketPolicy(t, caseBucket, c.bucketPolicy)
+				t.Cleanup(func() { e.mustPutBucketPolicy(t, caseBucket, policy) })
+				wantAPIError(t, "mv without s3:GetObject on SRC", mv(c.who), "AccessDenied", http.StatusForbidden)
+				wantUnmoved(t)
+			})
+		}
+	})
+
+	t.Run("PartnerReadsSource", func(t *testing.T) {
+		// SRC belongs to the bucket owner, so the bucket policy alone
+		// decides; no object ACL grant is needed.
+		got, err := getObject(partner, caseBucket, SRC)
+		if err != nil {
+			t.Fatalf("partner GetObject SRC (granted by the bucket policy): %v", err)
+		}
+		if !bytes.Equal(got, body) {
+			t.Errorf("partner GetObject SRC = %q; want %q", got, body)
+		}
+	})
+
+	t.Run("a_CopyWithACL", func(t *testing.T) {
+		// The wire form `aws s3 mv … --acl bucket-owner-full-control` sends.
+		r := e.do(t, rawRequest{method: http.MethodPut, target: wire[1], creds: &partner.creds, header: http.Header{
+			"X-Amz-Copy-Source": {copySrc[1]},
+			"X-Amz-Acl":         {"bucket-owner-full-control"},
+		}})
+		if r.status != http.StatusOK || !bytes.Contains(r.body, []byte("<CopyObjectResult")) {
+			t.Fatalf("partner CopyObject with the ACL: %s; want 200 CopyObjectResult", r)
+		}
+		if got := e.mustGet(t, caseBucket, DST); !bytes.Equal(got, body) {
+			t.Errorf("DST = %q; want the SRC bytes %q", got, body)
+		}
+		out, err := e.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(caseBucket), Prefix: aws.String(caseFolder)})
+		if err != nil {
+			t.Fatalf("ListObjectsV2: %v", err)
+		}
+		if got, want := objectKeys(out.Contents), []string{DST}; !slices.Equal(got, want) {
+			t.Errorf("keys in the folder = %q; want %q (space and plus kept)", got, want)
+		}
+		if !e.exists(t, caseBucket, SRC) {
+			t.Errorf("the copy removed SRC")
+		}
+		// The move's second half: the partner may delete the staged file.
+		if _, err := partner.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(SRC)}); err != nil {
+			t.Errorf("partner DeleteObject SRC: %v", err)
+		}
+		if e.exists(t, caseBucket, SRC) {
+			t.Errorf("SRC still exists after the move's delete")
+		}
 	})
 }
