@@ -14,8 +14,10 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -559,6 +561,201 @@ func TestCase04CrossAccount(t *testing.T) {
 		}
 		if e.exists(t, caseBucket, SRC) {
 			t.Errorf("SRC still exists after the move's delete")
+		}
+	})
+}
+
+// case05Row is one AssumeRole call of case 05's requests file.
+type case05Row struct {
+	step   string
+	role   string // R1 or R2
+	extID  *string
+	status int
+}
+
+// parseCase05 reads the roles and the AssumeRole rows of case 05.
+func parseCase05(t *testing.T) (roles map[string][2]string, rows []case05Row) {
+	t.Helper()
+	spec := string(readInput(t, "05-externalid.requests.txt"))
+	roles = map[string][2]string{}
+	for _, m := range regexp.MustCompile(`Role (R\d) = arn:aws:iam::\d{12}:role/(\S+)\s+trust = (\S+)`).FindAllStringSubmatch(spec, -1) {
+		roles[m[1]] = [2]string{m[2], m[3]}
+	}
+	rowRE := regexp.MustCompile(`(?m)^(\d+)\. (R\d), (?:no ExternalId|ExternalId=(\S+))[^\n]*?-> (\d{3})`)
+	for _, m := range rowRE.FindAllStringSubmatchIndex(spec, -1) {
+		r := case05Row{step: spec[m[2]:m[3]], role: spec[m[4]:m[5]]}
+		if m[6] >= 0 {
+			r.extID = aws.String(spec[m[6]:m[7]])
+		}
+		r.status, _ = strconv.Atoi(spec[m[8]:m[9]]) // three digits by the pattern
+		rows = append(rows, r)
+	}
+	if len(roles) != 2 || len(rows) != 6 {
+		t.Fatalf("05-externalid.requests.txt: read %d roles and %d AssumeRole rows; want 2 and 6", len(roles), len(rows))
+	}
+	return roles, rows
+}
+
+func TestCase05CrossAccount(t *testing.T) {
+	roles, rows := parseCase05(t)
+	e := newEnv(t)
+	platform := e.platform()
+	arns := map[string]string{}
+	for r, v := range roles {
+		arns[r] = newRole(t, platform, v[0], casePolicy(t, e, v[1]), "")
+	}
+	partner := e.newAccount(t, "partner", partnerID)
+	caller := e.newUser(t, partner, "assumer", fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":"sts:AssumeRole","Resource":"arn:aws:iam::%s:role/*"}]}`, platform.account))
+	ctx := context.Background()
+
+	for _, r := range rows {
+		name := r.step + "_" + r.role + "_"
+		if r.extID == nil {
+			name += "NoExternalId"
+		} else {
+			name += *r.extID
+		}
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			out, err := caller.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arns[r.role]),
+				RoleSessionName: aws.String("s1"), ExternalId: r.extID})
+			switch r.status {
+			case http.StatusForbidden:
+				wantAPIError(t, "AssumeRole", err, "AccessDenied", r.status)
+				return
+			case http.StatusBadRequest:
+				wantAPIError(t, "AssumeRole", err, "ValidationError", r.status)
+				return
+			}
+			if err != nil {
+				t.Fatalf("AssumeRole: %v; want %d", err, r.status)
+			}
+			c := out.Credentials
+			if c == nil {
+				t.Fatalf("AssumeRole returned no Credentials")
+			}
+			if id := aws.ToString(c.AccessKeyId); !strings.HasPrefix(id, "ASIA") {
+				t.Errorf("AccessKeyId = %q; want ASIA…", id)
+			}
+			if aws.ToString(c.SecretAccessKey) == "" || aws.ToString(c.SessionToken) == "" {
+				t.Errorf("AssumeRole lacks a secret or a session token")
+			}
+			if c.Expiration == nil {
+				t.Errorf("AssumeRole has no Expiration")
+			} else if d := c.Expiration.Sub(start); d < time.Hour-5*time.Second || d > time.Hour+5*time.Second {
+				t.Errorf("Expiration %s is %s away; want the default hour", c.Expiration, d)
+			}
+			want := "arn:aws:sts::" + platform.account + ":assumed-role/" + roles[r.role][0] + "/s1"
+			if got := aws.ToString(out.AssumedRoleUser.Arn); got != want {
+				t.Errorf("AssumedRoleUser.Arn = %s; want %s", got, want)
+			}
+			if id := aws.ToString(out.AssumedRoleUser.AssumedRoleId); !strings.HasPrefix(id, "AROA") || !strings.HasSuffix(id, ":s1") {
+				t.Errorf("AssumedRoleId = %q; want AROA…:s1", id)
+			}
+
+			// Step 8: the new credentials identify as the session.
+			session := e.as(platform.account, aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId),
+				SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)})
+			who, err := session.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				t.Fatalf("GetCallerIdentity with the session: %v", err)
+			}
+			if got := aws.ToString(who.Arn); got != want {
+				t.Errorf("GetCallerIdentity Arn = %s; want %s", got, want)
+			}
+			if got := aws.ToString(who.Account); got != platform.account {
+				t.Errorf("GetCallerIdentity Account = %s; want the platform %s", got, platform.account)
+			}
+		})
+	}
+
+	t.Run("RootMayNotAssume", func(t *testing.T) {
+		_, err := partner.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arns["R2"]),
+			RoleSessionName: aws.String("s1")})
+		wantAPIError(t, "AssumeRole as the partner's root", err, "AccessDenied", http.StatusForbidden)
+	})
+}
+
+func TestCase15CrossAccount(t *testing.T) {
+	spec := string(readInput(t, "15-missing-key.requests.txt"))
+	M := caseKey(t, spec, "M")
+	if !strings.HasPrefix(M, caseFolder) {
+		t.Fatalf("key M %q is not in the delivery folder", M)
+	}
+	K := caseFolder + "orders.csv"
+	e := caseEnv(t)
+	// The case's policy for the platform's two roles, and mode (a) for the
+	// partner (PutObject only).
+	e.mustPutBucketPolicy(t, caseBucket, mergePolicies(t,
+		casePolicy(t, e, "15-missing-key.policy.json"), casePolicy(t, e, "01-acl-required.policy.json")))
+	e.mustPut(t, caseBucket, K, []byte("id,amount\n1,2.50\n"))
+	platform := e.platform()
+	ingest := e.newUser(t, platform, "ingest", fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":"sts:AssumeRole","Resource":"arn:aws:iam::%s:role/ingest-*"}]}`, platform.account))
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::%s:user/ingest"},"Action":"sts:AssumeRole"}]}`, platform.account)
+	reader := e.assume(t, ingest, newRole(t, platform, "ingest-reader", trust, ""), "reader")
+	lister := e.assume(t, ingest, newRole(t, platform, "ingest-lister", trust, ""), "lister")
+	partner := e.newAccount(t, "partner", partnerID)
+	wireKey := func(key string) string {
+		return "/" + caseBucket + "/" + caseFolderWire + strings.TrimPrefix(key, caseFolder)
+	}
+	const noBucket = "/no-such-bucket-15"
+
+	for _, c := range []struct {
+		name   string
+		who    principal
+		method string
+		target string
+		status int
+		code   string // error code of a GET; "" for none
+	}{
+		{"ListerHeadMissing", lister, http.MethodHead, wireKey(M), http.StatusNotFound, ""},
+		{"ListerGetMissing", lister, http.MethodGet, wireKey(M), http.StatusNotFound, "NoSuchKey"},
+		{"ReaderHeadMissing", reader, http.MethodHead, wireKey(M), http.StatusForbidden, ""},
+		{"ReaderGetMissing", reader, http.MethodGet, wireKey(M), http.StatusForbidden, "AccessDenied"},
+		{"ReaderGetExisting", reader, http.MethodGet, wireKey(K), http.StatusOK, ""},
+		{"PartnerHeadExisting", partner, http.MethodHead, wireKey(K), http.StatusForbidden, ""},
+		{"PartnerHeadMissing", partner, http.MethodHead, wireKey(M), http.StatusForbidden, ""},
+		{"ReaderHeadMissingBucket", reader, http.MethodHead, noBucket, http.StatusNotFound, ""},
+		{"PartnerHeadMissingBucket", partner, http.MethodHead, noBucket, http.StatusNotFound, ""},
+		{"PartnerHeadKeyInMissingBucket", partner, http.MethodHead, noBucket + "/a.csv", http.StatusNotFound, ""},
+		{"PartnerGetKeyInMissingBucket", partner, http.MethodGet, noBucket + "/a.csv", http.StatusNotFound, "NoSuchBucket"},
+		{"ReaderListMissingBucket", reader, http.MethodGet, noBucket + "?list-type=2", http.StatusNotFound, "NoSuchBucket"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do(t, rawRequest{method: c.method, target: c.target, creds: &c.who.creds})
+			if c.code != "" {
+				wantRawError(t, c.method+" "+c.target, r, c.status, c.code)
+			} else if r.status != c.status {
+				t.Errorf("%s %s: %d; want %d (%s)", c.method, c.target, r.status, c.status, r.body)
+			}
+			if c.method == http.MethodHead && len(r.body) != 0 {
+				t.Errorf("HEAD answered with a body: %q", r.body)
+			}
+			if c.code == "NoSuchKey" {
+				if x := parseError(t, r); x.Key != M {
+					t.Errorf("NoSuchKey <Key> = %q; want %q", x.Key, M)
+				}
+			}
+		})
+	}
+
+	t.Run("SDKHeadObject", func(t *testing.T) {
+		// What `aws s3 cp s3://partner-bucket/M .` sees first.
+		for _, c := range []struct {
+			name string
+			who  principal
+			want int
+		}{
+			{"lister", lister, http.StatusNotFound},
+			{"reader", reader, http.StatusForbidden},
+		} {
+			_, err := c.who.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(caseBucket), Key: aws.String(M)})
+			if got := httpStatus(err); got != c.want {
+				t.Errorf("%s HeadObject missing key: status %d (%v); want %d", c.name, got, err, c.want)
+			}
 		}
 	})
 }
