@@ -36,11 +36,15 @@ type Options struct {
 	// otherwise DataDir/master.key is used, created on first start.
 	MasterKey string
 	Logger    *slog.Logger
+	// DB, when set, is the metadata database to use (shared with the
+	// console); otherwise DataDir/meta.db is opened and owned by the cloud.
+	DB *meta.DB
 }
 
 // Cloud is a running embedded cloud.
 type Cloud struct {
 	db       *meta.DB
+	ownDB    bool
 	store    *objstore.Store
 	ids      *identity.Store
 	buckets  *bucketconf.Store
@@ -68,13 +72,18 @@ func Open(ctx context.Context, opts Options) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := meta.Open(ctx, filepath.Join(opts.DataDir, "meta.db"), opts.Logger)
-	if err != nil {
-		return nil, err
+	c := &Cloud{db: opts.DB, credPath: filepath.Join(opts.DataDir, "credentials")}
+	if c.db == nil {
+		c.db, err = meta.Open(ctx, filepath.Join(opts.DataDir, "meta.db"), opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		c.ownDB = true
 	}
-	c := &Cloud{db: db, credPath: filepath.Join(opts.DataDir, "credentials")}
 	if err := c.open(ctx, opts, key); err != nil {
-		db.Close()
+		if c.ownDB {
+			c.db.Close()
+		}
 		return nil, err
 	}
 	return c, nil
@@ -152,7 +161,10 @@ func (c *Cloud) CredentialsPath() string { return c.credPath }
 // Close closes the store and the database.
 func (c *Cloud) Close() error {
 	err := c.store.Close()
-	return errors.Join(err, c.db.Close())
+	if c.ownDB {
+		err = errors.Join(err, c.db.Close())
+	}
+	return err
 }
 
 func writeCredentials(path, id, secret, region string) error {
