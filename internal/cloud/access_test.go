@@ -670,6 +670,14 @@ func TestCase05CrossAccount(t *testing.T) {
 		})
 	}
 
+	t.Run("UserWithoutAssumeRolePolicy", func(t *testing.T) {
+		// Across accounts the caller's own policy must allow it too.
+		bystander := e.newUser(t, partner, "bystander", "")
+		_, err := bystander.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arns["R2"]),
+			RoleSessionName: aws.String("s1")})
+		wantAPIError(t, "AssumeRole by a partner user without sts:AssumeRole", err, "AccessDenied", http.StatusForbidden)
+	})
+
 	t.Run("RootMayNotAssume", func(t *testing.T) {
 		_, err := partner.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arns["R2"]),
 			RoleSessionName: aws.String("s1")})
