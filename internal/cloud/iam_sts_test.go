@@ -106,7 +106,7 @@ func TestIAMUsers(t *testing.T) {
 
 	// alice may read herself and list the bucket.
 	alicePolicy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
-		{"Effect":"Allow","Action":"iam:GetUser","Resource":"%s"},
+		{"Effect":"Allow","Action":["iam:GetUser","iam:ListAccessKeys"],"Resource":"%s"},
 		{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::%s"}]}`, aliceARN, bucket)
 	t.Run("UserPolicies", func(t *testing.T) {
 		for _, c := range badIdentityPolicies {
@@ -167,6 +167,12 @@ func TestIAMUsers(t *testing.T) {
 			t.Errorf("GetUser() as alice (her policy allows iam:GetUser on herself): %v", err)
 		} else if got := aws.ToString(self.User.Arn); got != aliceARN {
 			t.Errorf("GetUser() as alice: Arn = %s; want %s", got, aliceARN)
+		}
+		own, err := alice.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
+		if err != nil {
+			t.Errorf("ListAccessKeys() as alice (her policy allows iam:ListAccessKeys on herself): %v", err)
+		} else if len(own.AccessKeyMetadata) != 1 || aws.ToString(own.AccessKeyMetadata[0].AccessKeyId) != keyID {
+			t.Errorf("ListAccessKeys() as alice = %+v; want her key %s", own.AccessKeyMetadata, keyID)
 		}
 		if err := listBucket(alice, bucket); err != nil {
 			t.Errorf("alice ListObjectsV2 with an active key: %v", err)
