@@ -1,10 +1,3 @@
-// Package objstore keeps S3 buckets and objects on local disk: object bytes
-// in files named by internal ids (small objects inline in the metadata
-// database), the index in SQLite, multipart uploads, and ordered listing.
-//
-// A write is acknowledged only once its bytes are fsynced and its index entry
-// is committed; index commits of concurrent writers are batched so that one
-// fsync of the database covers many objects.
 package objstore
 
 import (

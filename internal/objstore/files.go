@@ -1,0 +1,254 @@
+package objstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// File layout under the store's directory:
+//
+//	tmp/                 bodies being received; emptied at Open
+//	objects/ab/cd/abcd…  object and part files, named by a random 128-bit id
+const (
+	objectsDir = "objects"
+	tmpDir     = "tmp"
+)
+
+// newFileID returns a random file id: 32 hex digits.
+func newFileID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func validFileID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
+func (s *Store) filePath(id string) string {
+	return filepath.Join(s.objDir, id[:2], id[2:4], id)
+}
+
+// fileDir returns the directory of id's file, creating it if needed. A
+// directory is made durable (its parent fsynced) the first time this
+// process uses it, whoever created it: a crash must not lose the entry that
+// leads to a committed file.
+func (s *Store) fileDir(id string) (string, error) {
+	leaf := filepath.Join(s.objDir, id[:2], id[2:4])
+	if _, ok := s.dirs.Load(leaf); ok {
+		return leaf, nil
+	}
+	for _, d := range []string{filepath.Dir(leaf), leaf} {
+		if _, ok := s.dirs.Load(d); ok {
+			continue
+		}
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("create object directory: %w", err)
+		}
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return "", err
+		}
+		s.dirs.Store(d, struct{}{})
+	}
+	return leaf, nil
+}
+
+// syncDir fsyncs a directory, making the entries created in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	return nil
+}
+
+// objKey names an object for pinning.
+type objKey struct{ bucket, key string }
+
+// pin counts the open readers of one key and the files replaced or deleted
+// while they read.
+type pin struct {
+	readers int
+	doomed  []string
+}
+
+// pinKey marks a reader of k as active: files of k that a write releases
+// from now on stay on disk until the reader is done. A reader pins before
+// it looks the object up, so whatever version it finds keeps its files.
+func (s *Store) pinKey(k objKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pins[k]
+	if p == nil {
+		p = &pin{}
+		s.pins[k] = p
+	}
+	p.readers++
+}
+
+func (s *Store) unpinKey(k objKey) {
+	s.mu.Lock()
+	p := s.pins[k]
+	p.readers--
+	var doomed []string
+	if p.readers == 0 {
+		delete(s.pins, k)
+		doomed = p.doomed
+	}
+	s.mu.Unlock()
+	s.removeFiles(doomed)
+}
+
+// release removes the files of k's replaced or deleted version, at once or,
+// while readers of k are active, when the last of them is done. It runs
+// after the commit that dropped the files from the index; a crash before
+// the removal leaves orphans for the next sweep.
+func (s *Store) release(k objKey, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if p := s.pins[k]; p != nil {
+		p.doomed = append(p.doomed, ids...)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.removeFiles(ids)
+}
+
+func (s *Store) removeFiles(ids []string) {
+	for _, id := range ids {
+		if err := os.Remove(s.filePath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("remove object file", "file", id, "error", err)
+		}
+	}
+}
+
+// sweep empties tmp/ and removes the files under objects/ that the index
+// does not reference: bodies whose write crashed between rename and commit,
+// and files whose removal after a commit was cut short. It must run before
+// the store serves, when no write is in flight.
+func (s *Store) sweep(ctx context.Context) error {
+	tmp, err := os.ReadDir(s.tmpDir)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	for _, e := range tmp {
+		if err := os.RemoveAll(filepath.Join(s.tmpDir, e.Name())); err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+	}
+
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT id FROM files ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	defer rows.Close()
+
+	// Both the directory walk (ReadDir sorts) and the query are in id
+	// order, so one pass over each finds the orphans.
+	var indexed string
+	more := true
+	nextIndexed := func() error {
+		if more = rows.Next(); more {
+			return rows.Scan(&indexed)
+		}
+		return rows.Err()
+	}
+	if err := nextIndexed(); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	var orphans, missing int
+	err = s.walkFiles(func(path, id string) error {
+		for more && indexed < id {
+			missing++
+			if err := nextIndexed(); err != nil {
+				return err
+			}
+		}
+		if more && indexed == id {
+			return nextIndexed()
+		}
+		orphans++
+		return os.Remove(path)
+	})
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	for more {
+		missing++
+		if err := nextIndexed(); err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+	}
+
+	if orphans > 0 {
+		s.log.Info("swept orphan files", "count", orphans)
+	}
+	if missing > 0 {
+		s.log.Error("object files missing from disk", "count", missing, "dir", s.objDir)
+	}
+	return nil
+}
+
+// walkFiles calls fn for each file under objects/ in id order. Entries
+// that are not where an id puts them are not the store's: they are left
+// alone, with a warning.
+func (s *Store) walkFiles(fn func(path, id string) error) error {
+	l1, err := os.ReadDir(s.objDir)
+	if err != nil {
+		return err
+	}
+	for _, a := range l1 {
+		if !a.IsDir() || len(a.Name()) != 2 {
+			s.log.Warn("unexpected entry in object directory", "path", filepath.Join(s.objDir, a.Name()))
+			continue
+		}
+		dirA := filepath.Join(s.objDir, a.Name())
+		l2, err := os.ReadDir(dirA)
+		if err != nil {
+			return err
+		}
+		for _, b := range l2 {
+			if !b.IsDir() || len(b.Name()) != 2 {
+				s.log.Warn("unexpected entry in object directory", "path", filepath.Join(dirA, b.Name()))
+				continue
+			}
+			dirB := filepath.Join(dirA, b.Name())
+			files, err := os.ReadDir(dirB)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				id := f.Name()
+				if !validFileID(id) || id[:2] != a.Name() || id[2:4] != b.Name() {
+					s.log.Warn("unexpected entry in object directory", "path", filepath.Join(dirB, id))
+					continue
+				}
+				if err := fn(filepath.Join(dirB, id), id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
