@@ -45,6 +45,10 @@ type Instructions struct {
 	// partner's own.
 	CopyCommand string `json:"copy_command,omitempty"`
 
+	// CopyNote (AccessIAMRole) says why a bucket-to-bucket copy needs
+	// more setup.
+	CopyNote string `json:"copy_note,omitempty"`
+
 	// AssumeRolePolicy (AccessIAMRole) is the inline policy that lets a
 	// partner principal assume the role.
 	AssumeRolePolicy string `json:"assume_role_policy,omitempty"`
@@ -124,6 +128,9 @@ func BuildInstructions(in InstructionsInput) Instructions {
 		out.CLIProfile = cliProfile(in)
 		out.EndpointSTS = endpointSTS(in)
 		out.Console, out.ConsoleNote = console(in)
+		out.CopyNote = "Copying straight from a bucket of your own (aws s3 cp s3://... s3://...) needs " +
+			"one principal that can read your bucket and write this one; the role can't read yours, " +
+			"so download and upload, or grant the role's sessions read access to your bucket."
 	} else {
 		out.PartnerPolicy = partnerPolicy(in.Bucket).String()
 		out.CopyCommand = "aws s3 cp s3://YOUR_BUCKET/path/file.csv " + folder +
@@ -265,6 +272,9 @@ func renderText(in InstructionsInput, out Instructions) string {
 	fmt.Fprintf(&b, "  %s\n\n", out.WriteCommand)
 	for _, n := range out.WriteNotes {
 		fmt.Fprintf(&b, "- %s\n", n)
+	}
+	if out.CopyNote != "" {
+		fmt.Fprintf(&b, "- %s\n", out.CopyNote)
 	}
 	if out.CopyCommand != "" {
 		fmt.Fprintf(&b, "- Copying from a bucket of your own works too:\n\n  %s\n", out.CopyCommand)

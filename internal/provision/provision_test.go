@@ -447,3 +447,40 @@ func readCredentials(t *testing.T, path string) (id, secret string) {
 	}
 	return id, secret
 }
+
+// TestProvisionAWSPolicyForm provisions with the policy written for AWS
+// (Embedded false): only ACLs other than bucket-owner-full-control are
+// refused, since AWS sends no ACL with multipart parts.
+func TestProvisionAWSPolicyForm(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	p := provision.New(provision.Cloud{
+		S3: w.platform.s3, IAM: w.platform.iam, STS: w.platform.sts, Region: region,
+	}, slog.New(slog.DiscardHandler))
+	bucket := provision.BucketName(provision.DefaultPrefix, "aws-form")
+	_, err := p.Provision(ctx, provision.Spec{Bucket: bucket, PartnerAccountID: partnerAccount})
+	mustOK(t, "Provision", err)
+
+	tests := []struct {
+		name   string
+		acl    s3types.ObjectCannedACL
+		denied bool
+	}{
+		{name: "BucketOwnerFullControl", acl: s3types.ObjectCannedACLBucketOwnerFullControl},
+		{name: "NoACL"},
+		{name: "Private", acl: s3types.ObjectCannedACLPrivate, denied: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := w.partner.s3.PutObject(ctx, &s3.PutObjectInput{
+				Bucket: aws.String(bucket), Key: aws.String("k-" + tt.name), ACL: tt.acl,
+				Body: strings.NewReader("x"),
+			})
+			if tt.denied {
+				wantDenied(t, "put", err)
+			} else {
+				mustOK(t, "put", err)
+			}
+		})
+	}
+}
