@@ -72,6 +72,14 @@ func (a awsCLI) try(args ...string) (string, string, error) {
 	return tryCmd(a.t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
 }
 
+// etag is the object's ETag without quotes.
+func (a awsCLI) etag(bucket, key string) string {
+	a.t.Helper()
+	out := a.run("s3api", "head-object", "--bucket", bucket, "--key", key,
+		"--query", "ETag", "--output", "text")
+	return strings.Trim(strings.TrimSpace(out), `"`)
+}
+
 func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 	a := awsCLI{t: t, bin: bin, env: s.clientEnv(t, scheme), ep: s.endpoint(scheme)}
 	src := bucketName("cli", version, scheme, "src")
@@ -100,6 +108,11 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 		got := filepath.Join(down, "small.txt")
 		a.run("s3", "cp", "s3://"+src+"/dir/small.txt", got)
 		sameFile(t, got, smallSHA)
+		// Single-part ETags are the MD5 hex: rclone and s3cmd compare them.
+		etag := a.etag(src, "dir/small.txt")
+		if want := fileMD5(t, small); etag != want {
+			t.Errorf("ETag of a single-part object = %s; want MD5 %s", etag, want)
+		}
 	})
 
 	t.Run("cp multipart 50MiB", func(t *testing.T) {
@@ -111,6 +124,10 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 		head := a.run("s3api", "head-object", "--bucket", src, "--key", "big.bin")
 		if !strings.Contains(head, "52428800") {
 			t.Errorf("head-object does not report 52428800 bytes:\n%s", head)
+		}
+		// 50 MiB in 8 MiB parts: a multipart ETag ends in -7.
+		if etag := a.etag(src, "big.bin"); !strings.HasSuffix(etag, "-7") {
+			t.Errorf("ETag of the 50 MiB upload = %s; want a multipart ETag ending in -7", etag)
 		}
 	})
 

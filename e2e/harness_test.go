@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -504,6 +505,17 @@ func fileSHA(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fileMD5 is the MD5 hex of a local file.
+func fileMD5(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // sameFile fails the test when the file at path does not hash to want.
