@@ -39,8 +39,17 @@ type action struct {
 	run      func(s *Server, c *awsquery.Call) (any, error)
 }
 
+// userARN is the resource of a user call: the named user, or the caller
+// itself when no name is given (IAM's "the caller" default).
 func userARN(c *awsquery.Call) string {
-	return "arn:aws:iam::" + c.Principal.AccountID + ":user/" + c.Form.Get("UserName")
+	name := c.Form.Get("UserName")
+	if name == "" {
+		if c.Principal.UserName == "" {
+			return c.Principal.ARN
+		}
+		name = c.Principal.UserName
+	}
+	return "arn:aws:iam::" + c.Principal.AccountID + ":user/" + name
 }
 
 func roleARN(c *awsquery.Call) string {
@@ -170,7 +179,11 @@ func (s *Server) getUser(c *awsquery.Call) (any, error) {
 	if name == "" {
 		// The root asking about itself.
 		p := c.Principal
-		return struct{ User userXML }{userXML{Path: "/", UserID: p.AccountID, Arn: p.ARN}}, nil
+		a, err := s.ids.Account(c.R.Context(), p.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ User userXML }{userXML{Path: "/", UserID: p.AccountID, Arn: p.ARN, CreateDate: isoTime(a.CreatedAt)}}, nil
 	}
 	u, err := s.ids.GetUser(c.R.Context(), c.Principal.AccountID, name)
 	if err != nil {

@@ -167,12 +167,13 @@ func writeOwnership(q *request, b bucket) (owner string, acl []byte, err error) 
 	return owner, objectACL{Grants: cannedGrants(canned, owner, b.Owner), Canned: canned}.encode(), nil
 }
 
-// objectAccess checks the object ACL for an object another account owns:
-// the bucket policy does not reach it, so the caller needs the object
-// owner's grant (as on S3, where the bucket owner cannot read an object it
-// does not own unless granted).
-func objectAccess(q *request, m objstore.ObjectMeta, perm string) error {
-	if m.Owner == "" || m.Owner == q.principal.AccountID {
+// objectAccess checks the object ACL for an object that neither the caller
+// nor the bucket owner owns: the bucket policy does not reach it, so the
+// caller needs the object owner's grant (as on S3, where the bucket owner
+// cannot read an object it does not own unless granted).
+func objectAccess(q *request, b bucket, m objstore.ObjectMeta, perm string) error {
+	if m.Owner == "" || m.Owner == q.principal.AccountID || m.Owner == b.Owner {
+		// The caller's own object, or the bucket owner's: policies decide.
 		return nil
 	}
 	for _, g := range decodeACL(m.ACL).Grants {
@@ -233,7 +234,8 @@ func (s *Server) getBucketACL(q *request) error {
 }
 
 func (s *Server) getObjectACL(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
+	b, err := s.bucketFor(q)
+	if err != nil {
 		return err
 	}
 	if err := versionParam(q); err != nil {
@@ -243,7 +245,7 @@ func (s *Server) getObjectACL(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := objectAccess(q, m, "READ_ACP"); err != nil {
+	if err := objectAccess(q, b, m, "READ_ACP"); err != nil {
 		return err
 	}
 	return writeXML(q, 200, aclXML(m.Owner, decodeACL(m.ACL).Grants))
@@ -261,7 +263,7 @@ func (s *Server) putObjectACL(q *request) error {
 	if err != nil {
 		return err
 	}
-	if err := objectAccess(q, m, "WRITE_ACP"); err != nil {
+	if err := objectAccess(q, b, m, "WRITE_ACP"); err != nil {
 		return err
 	}
 	body, err := readSmallBody(q, 64<<10)

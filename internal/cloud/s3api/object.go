@@ -82,7 +82,7 @@ func (s *Server) readObject(q *request, head bool) error {
 	if err != nil {
 		return err
 	}
-	if err := objectAccess(q, m, "READ"); err != nil {
+	if err := objectAccess(q, b, m, "READ"); err != nil {
 		return err
 	}
 	if err := checkConditions(q.r.Header, m, "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"); err != nil {
@@ -511,7 +511,7 @@ func (s *Server) openCopySource(q *request) (objstore.ObjectMeta, error) {
 	if err != nil {
 		return objstore.ObjectMeta{}, err
 	}
-	if err := objectAccess(q, m, "READ"); err != nil {
+	if err := objectAccess(q, b, m, "READ"); err != nil {
 		return objstore.ObjectMeta{}, err
 	}
 	err = checkConditions(q.r.Header, m, "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
