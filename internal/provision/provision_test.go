@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -454,12 +455,27 @@ func readCredentials(t *testing.T, path string) (id, secret string) {
 func TestProvisionAWSPolicyForm(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
+	var logs bytes.Buffer
 	p := provision.New(provision.Cloud{
 		S3: w.platform.s3, IAM: w.platform.iam, STS: w.platform.sts, Region: region,
-	}, slog.New(slog.DiscardHandler))
+	}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	bucket := provision.BucketName(provision.DefaultPrefix, "aws-form")
-	_, err := p.Provision(ctx, provision.Spec{Bucket: bucket, PartnerAccountID: partnerAccount})
+	_, err := p.Provision(ctx, provision.Spec{SourceID: 9, Bucket: bucket, PartnerAccountID: partnerAccount})
 	mustOK(t, "Provision", err)
+	var rec struct {
+		Msg        string `json:"msg"`
+		Bucket     string `json:"bucket"`
+		AccessType string `json:"access_type"`
+		SourceID   int64  `json:"source_id"`
+	}
+	line, _, _ := strings.Cut(logs.String(), "\n")
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatalf("log line %q: %v", line, err)
+	}
+	if rec.Msg != "bucket provisioned" || rec.Bucket != bucket || rec.AccessType != provision.AccessBucketPolicy ||
+		rec.SourceID != 9 {
+		t.Errorf("log = %s; want bucket provisioned with bucket, source_id and access_type", line)
+	}
 
 	tests := []struct {
 		name   string
