@@ -51,11 +51,10 @@ const busyTimeoutMS = 10000
 
 // DB is the metadata database. It is safe for concurrent use.
 type DB struct {
-	path string
-	log  *slog.Logger
-	w    *sql.DB // one connection: the batch writer and migrations
-	rw   *sql.DB // read-write connections for general use
-	r    *sql.DB // read-only connections
+	log *slog.Logger
+	w   *sql.DB // one connection: the batch writer and migrations
+	rw  *sql.DB // read-write connections for general use
+	r   *sql.DB // read-only connections
 
 	ops       chan *writeOp
 	closing   chan struct{}
@@ -122,7 +121,6 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	}
 
 	db := &DB{
-		path:      path,
 		log:       logger,
 		w:         w,
 		rw:        rw,
