@@ -61,7 +61,8 @@ func TestInstructions(t *testing.T) {
 			want: []string{
 				`"Sid": "AssumeBucketAccessRole"`,
 				`"Resource": [` + "\n" + `        "` + testRoleARN + `"`,
-				"[profile " + testBucket + "]\nrole_arn = " + testRoleARN + "\nsource_profile = SOURCE_PROFILE\nregion = us-east-1\n",
+				"[profile " + testBucket + "]\nrole_arn = " + testRoleARN +
+					"\nsource_profile = SOURCE_PROFILE\nregion = us-east-1\n",
 				"aws s3 ls --profile " + testBucket + " s3://" + testBucket + "/\n",
 				"aws s3 cp --profile " + testBucket + " file.csv s3://" + testBucket + "/",
 				"Account: 111111111111",

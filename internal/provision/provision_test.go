@@ -259,9 +259,11 @@ func TestProvisionBucketPolicy(t *testing.T) {
 				t.Errorf("tag %s = %q; want %q", k, got[k], v)
 			}
 		}
-		oc, err := w.platform.s3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
+		oc, err := w.platform.s3.GetBucketOwnershipControls(ctx,
+			&s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
 		mustOK(t, "GetBucketOwnershipControls", err)
-		if r := oc.OwnershipControls.Rules; len(r) != 1 || r[0].ObjectOwnership != s3types.ObjectOwnershipBucketOwnerEnforced {
+		r := oc.OwnershipControls.Rules
+		if len(r) != 1 || r[0].ObjectOwnership != s3types.ObjectOwnershipBucketOwnerEnforced {
 			t.Errorf("ownership rules = %+v; want BucketOwnerEnforced", r)
 		}
 		pab, err := w.platform.s3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
