@@ -19,6 +19,7 @@ import (
 
 	"inlet/internal/certs"
 	"inlet/internal/cloud"
+	"inlet/internal/meta"
 )
 
 // serveConfig is the configuration of `inlet serve`: defaults, then INLET_*
@@ -34,16 +35,20 @@ type serveConfig struct {
 	TLSKey       string
 	LogLevel     string
 	LogFormat    string
+	Cloud        string // embedded or aws
+	BucketPrefix string
 }
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
-		Data:        "./data",
-		CloudAddr:   "127.0.0.1:9000",
-		ConsoleAddr: "127.0.0.1:8080",
-		Region:      "us-east-1",
-		LogLevel:    "info",
-		LogFormat:   "json",
+		Data:         "./data",
+		CloudAddr:    "127.0.0.1:9000",
+		ConsoleAddr:  "127.0.0.1:8080",
+		Region:       "us-east-1",
+		LogLevel:     "info",
+		LogFormat:    "json",
+		Cloud:        "embedded",
+		BucketPrefix: "inlet",
 	}
 }
 
@@ -69,6 +74,9 @@ func (c serveConfig) Validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Cloud != "embedded" && c.Cloud != "aws" {
+		errs = append(errs, fmt.Errorf("--cloud %q: want embedded or aws", c.Cloud))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want json or text", c.LogFormat))
@@ -98,6 +106,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&cfg.Domain, "domain", cfg.Domain, "domain for virtual-host-style requests, e.g. s3.localhost (INLET_DOMAIN)")
 	f.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM); without it a self-signed one is made in DATA/tls (INLET_TLS_CERT)")
 	f.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) (INLET_TLS_KEY)")
+	f.StringVar(&cfg.Cloud, "cloud", cfg.Cloud, "the cloud the console provisions in: embedded or aws (INLET_CLOUD)")
+	f.StringVar(&cfg.BucketPrefix, "bucket-prefix", cfg.BucketPrefix, "prefix of managed bucket names (INLET_BUCKET_PREFIX)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (INLET_LOG_LEVEL)")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "json or text (INLET_LOG_FORMAT)")
 	bindEnv(f)
@@ -137,12 +147,21 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	c, err := cloud.Open(ctx, cloud.Options{
 		DataDir:   cfg.Data,
 		Region:    cfg.Region,
 		Domain:    cfg.Domain,
 		MasterKey: os.Getenv("INLET_MASTER_KEY"),
 		Logger:    log,
+		DB:        db,
 	})
 	if err != nil {
 		return err
@@ -198,12 +217,18 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 		}
 		fmt.Fprintf(out, "cloud endpoint:  https://%s\n", ln.Addr())
 	}
-	consoleLn, err := serveOn("console", cfg.ConsoleAddr, consoleHandler(), "", "")
+	console, err := newConsole(ctx, cfg, db, "http://"+cloudLn.Addr().String(), log)
 	if err != nil {
 		return err
 	}
+	consoleLn, err := serveOn("console", cfg.ConsoleAddr, console.handler(), "", "")
+	if err != nil {
+		return err
+	}
+	go console.resume(ctx)
 	fmt.Fprintf(out, "console:         http://%s\n", consoleLn.Addr())
 	fmt.Fprintf(out, "platform account %s; root credentials in %s\n", c.PlatformAccount().ID, c.CredentialsPath())
+	fmt.Fprintf(out, "admin token:     %s\n", filepath.Join(cfg.Data, "admin-token"))
 	log.Info("listening", "cloud", cloudLn.Addr().String(), "console", consoleLn.Addr().String())
 
 	<-ctx.Done()
@@ -216,15 +241,4 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 		}
 	}
 	return nil
-}
-
-// consoleHandler serves the console. Until the Dataset Manager lands it
-// answers health checks only.
-func consoleHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	return mux
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"inlet/internal/catalog"
+	"inlet/internal/console/api"
+	"inlet/internal/meta"
+	"inlet/internal/provision"
+)
+
+// consoleDeps is what the console needs, built by serve.
+type consoleDeps struct {
+	api *api.Server
+	cat *catalog.Store
+}
+
+// newConsole opens the catalog and builds the API over a provisioner that
+// drives the configured cloud through aws-sdk-go-v2: the embedded one at
+// cloudURL with the platform's root key, or AWS itself (--cloud aws) with
+// the standard credential chain.
+func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL string, log *slog.Logger) (*consoleDeps, error) {
+	cat, err := catalog.Open(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	tokenPath := filepath.Join(cfg.Data, "admin-token")
+	if _, err := cat.EnsureAdminToken(ctx, tokenPath); err != nil {
+		return nil, fmt.Errorf("admin token: %w", err)
+	}
+
+	var pc provision.Cloud
+	switch cfg.Cloud {
+	case "embedded":
+		id, secret, err := readSharedCredentials(filepath.Join(cfg.Data, "credentials"))
+		if err != nil {
+			return nil, fmt.Errorf("platform credentials for the embedded cloud: %w", err)
+		}
+		awsCfg := aws.Config{
+			Region:      cfg.Region,
+			Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""),
+		}
+		pc = provision.Cloud{
+			S3: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+				o.BaseEndpoint = aws.String(cloudURL)
+				o.UsePathStyle = true
+			}),
+			IAM:      iam.NewFromConfig(awsCfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(cloudURL) }),
+			STS:      sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(cloudURL) }),
+			Region:   cfg.Region,
+			Endpoint: cloudURL,
+			Embedded: true,
+		}
+	case "aws":
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
+		if err != nil {
+			return nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		pc = provision.Cloud{
+			S3: s3.NewFromConfig(awsCfg), IAM: iam.NewFromConfig(awsCfg), STS: sts.NewFromConfig(awsCfg),
+			Region: cfg.Region,
+		}
+	}
+	prov := provision.New(pc, log)
+	a := api.New(api.Config{
+		Catalog:      cat,
+		Provisioner:  prov,
+		BucketPrefix: cfg.BucketPrefix,
+		Region:       cfg.Region,
+		Endpoint:     pc.Endpoint,
+		Logger:       log,
+	})
+	return &consoleDeps{api: a, cat: cat}, nil
+}
+
+// handler serves the API and health checks.
+func (d *consoleDeps) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("/api/", d.api)
+	return mux
+}
+
+// readSharedCredentials reads the [default] keys of an AWS shared
+// credentials file.
+func readSharedCredentials(path string) (id, secret string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[] ")
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || section != "default" {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			id = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			secret = strings.TrimSpace(v)
+		}
+	}
+	if id == "" || secret == "" {
+		return "", "", fmt.Errorf("%s has no [default] access key", path)
+	}
+	return id, secret, sc.Err()
+}
+
+// resume finishes provisioning left unfinished by a crash or restart.
+func (d *consoleDeps) resume(ctx context.Context) {
+	ts, err := d.cat.ListTenants(ctx)
+	if err != nil {
+		return
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	d.api.Resume(ctx, ids)
+}

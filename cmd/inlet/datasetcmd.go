@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func newDatasetCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{Use: "dataset", Short: "Manage datasets"}
+	cf.register(cmd)
+
+	var name, schemaFile, description string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a dataset from a JSON file of fields, file configuration and write mode",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			raw, err := os.ReadFile(schemaFile)
+			if err != nil {
+				return fmt.Errorf("read --schema: %w", err)
+			}
+			var spec map[string]any
+			if err := json.Unmarshal(raw, &spec); err != nil {
+				return fmt.Errorf("--schema %s is not a JSON object: %w", schemaFile, err)
+			}
+			if name != "" {
+				spec["name"] = name
+			}
+			if description != "" {
+				spec["description"] = description
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := c.do("POST", "/api/v1/datasets", spec, &out); err != nil {
+				return err
+			}
+			return c.print(cmd, out, func(w io.Writer) { printDataset(w, out) })
+		},
+	}
+	f := create.Flags()
+	f.StringVar(&name, "name", "", "dataset name (overrides the file's)")
+	f.StringVar(&description, "description", "", "description")
+	f.StringVar(&schemaFile, "schema", "", "JSON file: {\"fields\":[…],\"file\":{…},\"write_mode\":…}")
+	create.MarkFlagRequired("schema")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List datasets",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Datasets []map[string]any `json:"datasets"`
+			}
+			if err := c.do("GET", "/api/v1/datasets", nil, &out); err != nil {
+				return err
+			}
+			return c.print(cmd, out, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tFORMAT\tFIELDS\tWRITE MODE")
+				for _, d := range out.Datasets {
+					file, _ := d["file"].(map[string]any)
+					fields, _ := d["fields"].([]any)
+					fmt.Fprintf(tw, "%v\t%v\t%v\t%d\t%v\n", d["id"], d["name"], file["format"], len(fields), d["write_mode"])
+				}
+				tw.Flush()
+			})
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a dataset",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := c.do("GET", "/api/v1/datasets/"+args[0], nil, &out); err != nil {
+				return err
+			}
+			return c.print(cmd, out, func(w io.Writer) { printDataset(w, out) })
+		},
+	}
+	var force bool
+	del := &cobra.Command{
+		Use:   "delete ID",
+		Short: "Delete a dataset",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			path := "/api/v1/datasets/" + args[0]
+			if force {
+				path += "?force=true"
+			}
+			if err := c.do("DELETE", path, nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "dataset %s deleted\n", args[0])
+			return nil
+		},
+	}
+	del.Flags().BoolVar(&force, "force", false, "delete even while sources exist")
+	cmd.AddCommand(create, list, show, del)
+	return cmd
+}
+
+func printDataset(w io.Writer, d map[string]any) {
+	file, _ := d["file"].(map[string]any)
+	fmt.Fprintf(w, "id          %v\nname        %v\nformat      %v\nwrite mode  %v\n", d["id"], d["name"], file["format"], d["write_mode"])
+	if v, ok := d["description"]; ok && v != "" {
+		fmt.Fprintf(w, "description %v\n", v)
+	}
+	fmt.Fprintln(w, "fields:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fields, _ := d["fields"].([]any)
+	for _, f := range fields {
+		m, _ := f.(map[string]any)
+		req := ""
+		if m["required"] == true {
+			req = "required"
+		}
+		fmt.Fprintf(tw, "  %v\t%v\t%s\n", m["name"], m["type"], req)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"inlet/internal/catalog"
+)
+
+func (s *Server) createDataset(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	var spec catalog.DatasetSpec
+	if err := c.decode(&spec); err != nil {
+		return err
+	}
+	d, err := s.cfg.Catalog.CreateDataset(c.r.Context(), tid, spec)
+	if err != nil {
+		return err
+	}
+	s.log.Info("dataset created", "tenant_id", tid, "dataset", d.ID)
+	writeJSON(c.w, 201, d)
+	return nil
+}
+
+func (s *Server) listDatasets(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	ds, err := s.cfg.Catalog.ListDatasets(c.r.Context(), tid)
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		ds = []catalog.Dataset{}
+	}
+	writeJSON(c.w, 200, map[string]any{"datasets": ds})
+	return nil
+}
+
+func (s *Server) getDataset(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	id, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	d, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, d)
+	return nil
+}
+
+type datasetUpdate struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+}
+
+func (s *Server) updateDataset(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	id, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	var in datasetUpdate
+	if err := c.decode(&in); err != nil {
+		return err
+	}
+	d, err := s.cfg.Catalog.UpdateDataset(c.r.Context(), tid, id, in.Name, in.Description)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, d)
+	return nil
+}
+
+func (s *Server) deleteDataset(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	id, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Catalog.DeleteDataset(c.r.Context(), tid, id, c.r.URL.Query().Get("force") == "true"); err != nil {
+		return err
+	}
+	c.w.WriteHeader(204)
+	return nil
+}
