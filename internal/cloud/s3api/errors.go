@@ -146,6 +146,7 @@ var storeErrors = []struct {
 	{objstore.ErrEntityTooSmall, "EntityTooSmall"},
 	{objstore.ErrPreconditionFailed, "PreconditionFailed"},
 	{objstore.ErrIncompleteBody, "IncompleteBody"},
+	{objstore.ErrBodyTooLong, "IncompleteBody"},
 }
 
 type errorBody struct {
