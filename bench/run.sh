@@ -19,6 +19,8 @@
 #   -r ROUNDS   rounds per scenario (default 3)
 #   -k KEYS     keys in the large list bucket (default 100000)
 #   -q          quick: -d 1 -w 0.3 -r 1 -k 10000
+#   -c          calibrate: a second noop server stands in for inlet, so the
+#               ratios show how far the machine's noise alone moves them
 # Environment: INLET_BIN=path runs that inlet binary instead of building
 # ./cmd/inlet (to compare builds).
 #
@@ -31,7 +33,8 @@ DUR=2
 WARM=0.5
 ROUNDS=3
 BIGKEYS=100000
-while getopts "o:d:w:r:k:q" opt; do
+CALIBRATE=0
+while getopts "o:d:w:r:k:qc" opt; do
 	case $opt in
 	o) OUT=$OPTARG ;;
 	d) DUR=$OPTARG ;;
@@ -39,7 +42,8 @@ while getopts "o:d:w:r:k:q" opt; do
 	r) ROUNDS=$OPTARG ;;
 	k) BIGKEYS=$OPTARG ;;
 	q) DUR=1 WARM=0.3 ROUNDS=1 BIGKEYS=10000 ;;
-	*) sed -n '2,28p' "$0" >&2; exit 2 ;;
+	c) CALIBRATE=1 ;;
+	*) sed -n '2,30p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -79,8 +83,12 @@ say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
 note() { printf '%s\n' "$*" >&2; }
 
 note "building into $BIN"
-if [[ -n ${INLET_BIN:-} ]]; then
+INLET_FROM="built from the work tree at $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ $CALIBRATE == 1 ]]; then
+	INLET_FROM="CALIBRATION: a second noop server, not inlet"
+elif [[ -n ${INLET_BIN:-} ]]; then
 	cp "$INLET_BIN" "$BIN/inlet"
+	INLET_FROM="INLET_BIN=$INLET_BIN"
 else
 	go build -o "$BIN/inlet" ./cmd/inlet
 fi
@@ -97,7 +105,12 @@ CONSOLE=127.0.0.1:${PORTS[2]}
 "$BIN/noop" -addr "$NOOP" 2>"$WORK/noop.log" &
 PIDS+=($!)
 NOOP_PID=$!
-"$BIN/inlet" serve --data "$DATA" --cloud-addr "$CLOUD" --console-addr "$CONSOLE" >"$WORK/inlet.log" 2>&1 &
+if [[ $CALIBRATE == 1 ]]; then
+	printf '[default]\naws_access_key_id = calibrate\naws_secret_access_key = calibrate\n' >"$DATA/credentials"
+	"$BIN/noop" -addr "$CLOUD" -console-addr "$CONSOLE" >"$WORK/inlet.log" 2>&1 &
+else
+	"$BIN/inlet" serve --data "$DATA" --cloud-addr "$CLOUD" --console-addr "$CONSOLE" >"$WORK/inlet.log" 2>&1 &
+fi
 PIDS+=($!)
 INLET_PID=$!
 
@@ -116,26 +129,18 @@ if [[ $ready != 1 ]]; then
 fi
 CREDS=$DATA/credentials
 
-CLK_TCK=$(getconf CLK_TCK)
-# cpu_ticks PID: user+system CPU ticks the process has used so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-
 # field NAME LINE: the value of NAME=... in a RESULT line.
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-# load ENDPOINT PID ARGS...: one s3load run; prints its RESULT line with the
-# server's CPU microseconds per operation appended (server_cpu_us_per_op).
+# load ENDPOINT PID ARGS...: one s3load run; prints its RESULT line, which
+# carries the server's CPU time per operation in the measured phase.
 load() {
 	local ep=$1 pid=$2; shift 2
-	local t0 t1 line ops
-	t0=$(cpu_ticks "$pid")
-	if ! line=$("$BIN/s3load" -endpoint "http://$ep" -credentials "$CREDS" "$@" 2>>"$WORK/s3load.log" | grep '^RESULT'); then
-		line="RESULT label=failed ops=0 ops_per_s=0 mb_per_s=0 p50_ms=0 p99_ms=0 errors=1"
+	local line
+	if ! line=$("$BIN/s3load" -endpoint "http://$ep" -credentials "$CREDS" -server-pid "$pid" "$@" 2>>"$WORK/s3load.log" | grep '^RESULT'); then
+		line="RESULT label=failed ops=0 ops_per_s=0 mb_per_s=0 p50_ms=0 p99_ms=0 errors=1 server_cpu_us_per_op=0"
 	fi
-	t1=$(cpu_ticks "$pid")
-	ops=$(field ops "$line")
-	awk -v l="$line" -v d="$((t1 - t0))" -v hz="$CLK_TCK" -v n="${ops:-0}" \
-		'BEGIN { printf "%s server_cpu_us_per_op=%.1f\n", l, (n > 0 ? d * 1e6 / hz / n : 0) }'
+	printf '%s\n' "$line"
 }
 
 RUN=(-duration "${DUR}s" -warmup "${WARM}s")
@@ -221,6 +226,7 @@ pair() {
 	row "$name" "$metric" "$target" "$c" "$i"
 }
 
+START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 note "inlet on $CLOUD (console $CONSOLE), noop ceiling on $NOOP, data in $DATA"
 
 # Disk first, on the data directory's filesystem, while nothing else runs.
@@ -285,7 +291,8 @@ for c in 1 16; do
 done
 
 {
-	say "inlet benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, $(go version | awk '{print $3}')"
+	say "inlet benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(go version | awk '{print $3}'), load average at start $START_LOAD"
+	say "inlet: $INLET_FROM"
 	say "client: bench/s3load (aws-sdk-go-v2, path style, request/response checksums only when required: no CRC32), median of $ROUNDS alternating rounds of ${DUR}s measured + ${WARM}s warm-up"
 	say "ceiling: bench/noop on the same machine; ratio = inlet / ceiling; server CPU = µs of server CPU per operation"
 	say ""

@@ -67,6 +67,7 @@ type config struct {
 	opTimeout  time.Duration
 	cpuProfile string
 	label      string
+	serverPID  int
 }
 
 func main() {
@@ -93,6 +94,7 @@ func main() {
 	flag.DurationVar(&c.opTimeout, "op-timeout", 2*time.Minute, "timeout of one request")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of this client's measured phase to this file")
 	flag.StringVar(&c.label, "label", "", "free text copied into the RESULT line")
+	flag.IntVar(&c.serverPID, "server-pid", 0, "Linux: also report the CPU time this local server process uses in the measured phase")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -372,8 +374,10 @@ func (l *loader) run(ctx context.Context) *result {
 	var measured atomic.Int64
 	var cpuAtStart time.Duration
 	var measureOnce sync.Once
+	var serverAtStart time.Duration
 	onMeasure := func() {
 		cpuAtStart = cpuTime()
+		serverAtStart = procCPU(c.serverPID)
 		if l.startProfile != nil {
 			l.startProfile()
 		}
@@ -428,6 +432,9 @@ func (l *loader) run(ctx context.Context) *result {
 	}
 	wg.Wait()
 	res := &result{cpu: cpuTime() - cpuAtStart}
+	if c.serverPID > 0 {
+		res.serverCPU = procCPU(c.serverPID) - serverAtStart
+	}
 	var first, last time.Time
 	for _, w := range workers {
 		res.lat = append(res.lat, w.lat...)
@@ -551,14 +558,46 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// procCPU reads the user plus system CPU time of process pid from
+// /proc/PID/stat (Linux; zero elsewhere or for pid 0). The kernel counts it
+// in USER_HZ ticks, which is 100 per second on Linux.
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesized command name, which may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // utime, stime: fields 14 and 15 of the line
+		var n int64
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / 100)
+}
+
 type result struct {
-	elapsed time.Duration
-	cpu     time.Duration // client CPU time in the measured phase
-	ops     int64
-	bytes   int64
-	keys    int64
-	errs    int64
-	lat     []time.Duration
+	elapsed   time.Duration
+	serverCPU time.Duration // -server-pid's CPU time in the measured phase
+	cpu       time.Duration // client CPU time in the measured phase
+	ops       int64
+	bytes     int64
+	keys      int64
+	errs      int64
+	lat       []time.Duration
 	// rates summed over the workers' own measured spans
 	opsRate, byteRate, keyRate float64
 }
@@ -597,11 +636,16 @@ func (r *result) print(c *config) {
 		cpuShare = 100 * r.cpu.Seconds() / secs
 	}
 	fmt.Printf("  client CPU %.2fs (%.0f%% of one core), %.1f µs/op\n", r.cpu.Seconds(), cpuShare, cpuPerOp)
+	serverPerOp := -1.0
+	if c.serverPID > 0 && r.ops > 0 {
+		serverPerOp = float64(r.serverCPU.Microseconds()) / float64(r.ops)
+		fmt.Printf("  server CPU %.2fs, %.1f µs/op\n", r.serverCPU.Seconds(), serverPerOp)
+	}
 	label := strings.ReplaceAll(c.label, " ", "_")
 	if label == "" {
 		label = "-"
 	}
-	fmt.Printf("RESULT label=%s op=%s size=%d clients=%d payload=%s ops=%d elapsed_s=%.3f ops_per_s=%.2f mb_per_s=%.2f keys_per_s=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%d client_cpu_us_per_op=%.1f\n",
+	fmt.Printf("RESULT label=%s op=%s size=%d clients=%d payload=%s ops=%d elapsed_s=%.3f ops_per_s=%.2f mb_per_s=%.2f keys_per_s=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%d client_cpu_us_per_op=%.1f server_cpu_us_per_op=%.1f\n",
 		label, c.op, c.size, c.clients, payload, r.ops, secs, opsPerSec, mbPerSec, r.keyRate,
-		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errs, cpuPerOp)
+		ms(r.pct(0.50)), ms(r.pct(0.99)), ms(r.pct(1)), r.errs, cpuPerOp, serverPerOp)
 }
