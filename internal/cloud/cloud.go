@@ -39,6 +39,9 @@ type Options struct {
 	// DB, when set, is the metadata database to use (shared with the
 	// console); otherwise DataDir/meta.db is opened and owned by the cloud.
 	DB *meta.DB
+	// ObjectCreated is the event hand-off to the console: it is told of
+	// every durable write (bucket, key). It must not block.
+	ObjectCreated func(bucket, key string)
 }
 
 // Cloud is a running embedded cloud.
@@ -122,14 +125,15 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 	c.sts = stsapi.New(front, c.ids, az)
 	c.iam = iamapi.New(front, c.ids, az)
 	c.s3 = s3api.New(s3api.Config{
-		Store:      c.store,
-		Verifier:   verifier,
-		Principals: c.ids,
-		Authorizer: az,
-		Buckets:    c.buckets,
-		Region:     opts.Region,
-		Domain:     opts.Domain,
-		Logger:     opts.Logger,
+		Store:         c.store,
+		Verifier:      verifier,
+		Principals:    c.ids,
+		Authorizer:    az,
+		Buckets:       c.buckets,
+		ObjectCreated: opts.ObjectCreated,
+		Region:        opts.Region,
+		Domain:        opts.Domain,
+		Logger:        opts.Logger,
 	})
 	return nil
 }

@@ -211,6 +211,7 @@ func (s *Server) completeUpload(q *request) error {
 	if err != nil {
 		return err
 	}
+	s.created(b.Name, q.key)
 	return writeXML(q, 200, completeResult{
 		Xmlns:          s3Namespace,
 		Location:       "/" + b.Name + "/" + q.key,

@@ -51,6 +51,7 @@ func (s *Server) putObject(q *request) error {
 	h.Set("ETag", quoteETag(obj.ETag))
 	u.echo(h, obj.Checksum)
 	q.w.WriteHeader(200)
+	s.created(b.Name, q.key)
 	return nil
 }
 
@@ -593,6 +594,7 @@ func (s *Server) copyObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	s.created(b.Name, q.key)
 	return writeXML(q, 200, copyObjectResult{
 		Xmlns:          s3Namespace,
 		LastModified:   isoTime(obj.LastModified),

@@ -47,6 +47,9 @@ type Config struct {
 	Authorizer Authorizer
 	// Buckets keeps bucket policies, ownership controls and denial logs.
 	Buckets *bucketconf.Store
+	// ObjectCreated, when set, is told of every object written (PUT, copy,
+	// completed multipart upload) after it is durable. It must not block.
+	ObjectCreated func(bucket, key string)
 	// Region is the endpoint's region (default us-east-1).
 	Region string
 	// Domain enables virtual-host-style requests: a Host of
@@ -231,6 +234,13 @@ func (s *Server) writeError(q *request, err error) {
 }
 
 func (q *request) errCode(code string) { q.w.code = code }
+
+// created reports a written object to the ObjectCreated hook.
+func (s *Server) created(bucket, key string) {
+	if s.cfg.ObjectCreated != nil {
+		s.cfg.ObjectCreated(bucket, key)
+	}
+}
 
 // withContext adds the element S3 names the missing thing with (Key,
 // BucketName, UploadId) when the error does not carry it yet.
