@@ -1,0 +1,494 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"unsafe"
+
+	"inlet/internal/catalog"
+)
+
+// The delimited reader is written by hand rather than on encoding/csv,
+// which cannot tell a quoted empty field ("", an empty string) from an
+// unquoted one (NULL), allocates for every record, and has no bound on a
+// record's size.
+//
+// Grammar (RFC 4180 with any one-byte delimiter and quote):
+//
+//   - A record ends at a line feed outside quotes; a carriage return before
+//     it is dropped. Line numbers are physical lines, 1-based, of the
+//     record's first byte, the header being line 1.
+//   - A field starting with the quote byte is quoted: it runs to the next
+//     lone quote, a doubled quote stands for one, and delimiters and line
+//     feeds inside are data (kept verbatim, carriage returns included).
+//     After the closing quote comes a delimiter or the end of the record;
+//     anything else rejects the record ("text after closing quote"). A
+//     quote byte inside an unquoted field is data.
+//   - An unquoted empty field is NULL, and so is an unquoted field equal to
+//     the null marker; a quoted one is a string, "" being empty.
+//   - A blank line is skipped, not read as a record.
+//   - When the header's last name is empty (every line ends with the
+//     delimiter), that trailing empty field is dropped from every record
+//     that has one more field than the header.
+//   - A record longer than the record limit is rejected ("record exceeds N
+//     bytes") and reading goes on at the line after its end, found by
+//     following the quotes; memory stays within the limit.
+
+type scanStatus int
+
+const (
+	scanOK    scanStatus = iota
+	scanMore             // the record does not end within the data
+	scanBlank            // a blank line
+	scanBad              // a malformed record; d.bad says why
+	scanEOF              // no more data
+)
+
+type delimited struct {
+	textBuf
+	limit int
+
+	delim, quote byte
+	null         string
+	hasNull      bool
+
+	index        []int // schema field i is record field index[i]
+	expect       int   // fields in a record
+	dropTrailing bool
+	line         int64 // line of the next record
+	blanks       int64 // blank lines skipped
+
+	// The record last scanned.
+	fields   [][]byte
+	quoted   []bool
+	esc      []bool
+	recLines int64
+	recLen   int
+	bad      string
+	rec      []byte
+}
+
+func openDelimited(f *File, cfg catalog.FileConfig) (reader, error) {
+	d := &delimited{delim: ',', quote: '"', line: 1, limit: f.opts.MaxRecordBytes}
+	if cfg.Format == catalog.FormatTSV {
+		d.delim = '\t'
+	}
+	if cfg.Delimiter != "" {
+		if len(cfg.Delimiter) != 1 {
+			return nil, fmt.Errorf("ingest: delimiter %q: want one ASCII character", cfg.Delimiter)
+		}
+		d.delim = cfg.Delimiter[0]
+	}
+	if cfg.Quote != "" {
+		if len(cfg.Quote) != 1 {
+			return nil, fmt.Errorf("ingest: quote %q: want one ASCII character", cfg.Quote)
+		}
+		d.quote = cfg.Quote[0]
+	}
+	if d.delim == '\n' || d.delim == '\r' || d.delim == d.quote || d.quote == '\n' || d.quote == '\r' || d.delim >= utf8RuneSelf || d.quote >= utf8RuneSelf {
+		return nil, fmt.Errorf("ingest: delimiter %q and quote %q cannot be used", d.delim, d.quote)
+	}
+	d.null, d.hasNull = cfg.NullMarker, cfg.NullMarker != ""
+	d.textBuf = newTextBuf(f.src, f.opts.BufferBytes, d.limit+2)
+	if f.src.empty {
+		f.setEmpty()
+		return d, nil
+	}
+	if err := d.fill(); err != nil {
+		return nil, asFileError(f.name, err)
+	}
+	if i := bytes.IndexByte(d.buf[:min(d.end, 64<<10)], 0); i >= 0 {
+		return nil, f.fileErr("not a text file (NUL byte at offset %d)", i)
+	}
+	d.expect = len(f.fields)
+	d.index = make([]int, len(f.fields))
+	for i := range d.index {
+		d.index[i] = i
+	}
+	if cfg.Header {
+		st, err := d.record()
+		if err != nil {
+			return nil, asFileError(f.name, err)
+		}
+		switch st {
+		case scanEOF:
+			f.setEmpty()
+			f.sum.Reason = "empty file (no header)"
+			return d, nil
+		case scanBad:
+			return nil, f.fileErr("header: %s", d.bad)
+		}
+		d.line += d.recLines
+		if err := d.matchHeader(f); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+const utf8RuneSelf = 0x80
+
+// matchHeader maps the header's names to the schema's fields.
+func (d *delimited) matchHeader(f *File) error {
+	n := len(d.fields)
+	if n > 1 && len(d.fields[n-1]) == 0 && !d.quoted[n-1] {
+		d.dropTrailing = true
+		n--
+	}
+	pos := make(map[string]int, n)
+	var unknown, missing []string
+	for i := 0; i < n; i++ {
+		name := string(d.fields[i])
+		if _, dup := pos[name]; dup {
+			return f.fileErr("header: column %q appears twice", name)
+		}
+		pos[name] = i
+	}
+	for i := range f.fields {
+		p, ok := pos[f.fields[i].Name]
+		if !ok {
+			missing = append(missing, f.fields[i].Name)
+			continue
+		}
+		d.index[i] = p
+		delete(pos, f.fields[i].Name)
+	}
+	for i := 0; i < n; i++ {
+		if _, ok := pos[string(d.fields[i])]; ok {
+			unknown = append(unknown, string(d.fields[i]))
+		}
+	}
+	if len(unknown) == 0 && len(missing) == 0 {
+		d.expect = n
+		return nil
+	}
+	msg := "header does not match the schema:"
+	for _, u := range unknown {
+		msg += " column " + strconv.Quote(u) + " is not in the schema;"
+	}
+	for _, m := range missing {
+		msg += " column " + strconv.Quote(m) + " is missing;"
+	}
+	msg = msg[:len(msg)-1]
+	if len(unknown) == 1 && len(missing) == 1 {
+		msg = fmt.Sprintf("header column %q does not match the schema, which expects %q", unknown[0], missing[0])
+	}
+	for _, u := range unknown {
+		for _, m := range missing {
+			if bytes.EqualFold([]byte(u), []byte(m)) {
+				msg += " (names are case-sensitive)"
+				return f.fileErr("%s", msg)
+			}
+		}
+	}
+	return f.fileErr("%s", msg)
+}
+
+// record scans the next record, reading as needed. Oversized records are
+// skipped and reported as scanBad with d.bad set.
+func (d *delimited) record() (scanStatus, error) {
+	for {
+		data := d.buf[d.pos:d.end]
+		if len(data) == 0 && d.eof {
+			return scanEOF, nil
+		}
+		n, st := d.scan(data, d.eof)
+		switch st {
+		case scanMore:
+			if len(data) > d.limit+1 {
+				return scanBad, d.skip()
+			}
+			if err := d.fill(); err != nil {
+				return 0, err
+			}
+			continue
+		case scanBlank:
+			d.pos += n
+			d.line++
+			d.blanks++
+			continue
+		}
+		d.rec = data[:n]
+		d.pos += n
+		if d.recLen > d.limit {
+			d.bad = "record exceeds " + strconv.Itoa(d.limit) + " bytes"
+			return scanBad, nil
+		}
+		return st, nil
+	}
+}
+
+// skip consumes an oversized record, following its quotes to find where
+// it ends, and sets d.rec to its start and d.recLines to its lines.
+func (d *delimited) skip() error {
+	d.bad = "record exceeds " + strconv.Itoa(d.limit) + " bytes"
+	d.rec = append(d.rec[:0:0], d.buf[d.pos:min(d.end, d.pos+maxRejectValue)]...)
+	const (
+		fieldStart = iota
+		unquoted
+		quoted
+		quotedQuote
+	)
+	state := fieldStart
+	var lines int64
+	for {
+		for i := d.pos; i < d.end; i++ {
+			c := d.buf[i]
+			switch state {
+			case fieldStart, unquoted, quotedQuote:
+				switch {
+				case c == '\n':
+					d.pos = i + 1
+					d.recLines = lines + 1
+					return nil
+				case c == d.delim:
+					state = fieldStart
+				case c == d.quote && state == fieldStart:
+					state = quoted
+				case c == d.quote && state == quotedQuote:
+					state = quoted
+				default:
+					state = unquoted
+				}
+			case quoted:
+				if c == d.quote {
+					state = quotedQuote
+				} else if c == '\n' {
+					lines++
+				}
+			}
+		}
+		d.pos = d.end
+		if d.eof {
+			d.recLines = lines + 1
+			return nil
+		}
+		if err := d.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// scan parses the record at the start of data into d.fields and returns
+// its length with its terminator. atEOF says no data follows.
+func (d *delimited) scan(data []byte, atEOF bool) (int, scanStatus) {
+	d.fields = d.fields[:0]
+	d.quoted = d.quoted[:0]
+	d.esc = d.esc[:0]
+	d.bad = ""
+	nl := bytes.IndexByte(data, '\n')
+	line := data
+	n := len(data)
+	if nl >= 0 {
+		line, n = data[:nl], nl+1
+	} else if !atEOF {
+		return 0, scanMore
+	}
+	if bytes.IndexByte(line, d.quote) >= 0 {
+		return d.scanQuoted(data, atEOF)
+	}
+	// Fast path: one line without quotes.
+	d.recLines = 1
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	d.recLen = len(line)
+	if len(line) == 0 {
+		return n, scanBlank
+	}
+	for {
+		i := bytes.IndexByte(line, d.delim)
+		if i < 0 {
+			break
+		}
+		d.fields = append(d.fields, line[:i])
+		d.quoted = append(d.quoted, false)
+		line = line[i+1:]
+	}
+	d.fields = append(d.fields, line)
+	d.quoted = append(d.quoted, false)
+	return n, scanOK
+}
+
+// scanQuoted is scan for a record that has a quote byte in its first line.
+func (d *delimited) scanQuoted(data []byte, atEOF bool) (int, scanStatus) {
+	anyEsc := false
+	i := 0
+	for {
+		if i < len(data) && data[i] == d.quote {
+			j := i + 1
+			esc := false
+			for {
+				k := bytes.IndexByte(data[j:], d.quote)
+				if k < 0 {
+					if !atEOF {
+						return 0, scanMore
+					}
+					d.bad = "unterminated quoted field"
+					d.recLen = len(data)
+					d.recLines = int64(bytes.Count(data, nlBytes)) + 1
+					return len(data), scanBad
+				}
+				j += k
+				if j+1 < len(data) && data[j+1] == d.quote {
+					esc = true
+					j += 2
+					continue
+				}
+				if j+1 == len(data) && !atEOF {
+					return 0, scanMore
+				}
+				break
+			}
+			d.fields = append(d.fields, data[i+1:j])
+			d.quoted = append(d.quoted, true)
+			d.esc = append(d.esc, esc)
+			anyEsc = anyEsc || esc
+			i = j + 1
+			if i == len(data) {
+				return d.endQuoted(data, i, i, anyEsc)
+			}
+			switch c := data[i]; {
+			case c == d.delim:
+				i++
+				continue
+			case c == '\n':
+				return d.endQuoted(data, i, i+1, anyEsc)
+			case c == '\r' && i+1 < len(data) && data[i+1] == '\n':
+				return d.endQuoted(data, i, i+2, anyEsc)
+			case c == '\r' && i+1 == len(data):
+				if !atEOF {
+					return 0, scanMore
+				}
+				return d.endQuoted(data, i, i+1, anyEsc)
+			}
+			// Text after the closing quote: the rest of the field is
+			// read as unquoted to find where the record ends.
+			if d.bad == "" {
+				d.bad = "text after closing quote"
+			}
+		}
+		start := i
+		for i < len(data) && data[i] != d.delim && data[i] != '\n' {
+			i++
+		}
+		if i < len(data) && data[i] == d.delim {
+			d.fields = append(d.fields, data[start:i])
+			d.quoted = append(d.quoted, false)
+			d.esc = append(d.esc, false)
+			i++
+			continue
+		}
+		if i == len(data) && !atEOF {
+			return 0, scanMore
+		}
+		end, n := i, i
+		if i < len(data) {
+			n = i + 1
+		}
+		if end > start && data[end-1] == '\r' {
+			end--
+		}
+		d.fields = append(d.fields, data[start:end])
+		d.quoted = append(d.quoted, false)
+		d.esc = append(d.esc, false)
+		return d.endQuoted(data, end, n, anyEsc)
+	}
+}
+
+var nlBytes = []byte{'\n'}
+
+// endQuoted finishes a record of scanQuoted: recLen bytes of content, n
+// with the terminator. Doubled quotes are undone in place, which is safe
+// because the record is complete and will not be scanned again.
+func (d *delimited) endQuoted(data []byte, recLen, n int, anyEsc bool) (int, scanStatus) {
+	d.recLen = recLen
+	d.recLines = int64(bytes.Count(data[:recLen], nlBytes)) + 1
+	if d.bad != "" {
+		return n, scanBad
+	}
+	if anyEsc {
+		for k, e := range d.esc {
+			if !e {
+				continue
+			}
+			v := d.fields[k]
+			w := 0
+			for r := 0; r < len(v); r++ {
+				v[w] = v[r]
+				w++
+				if v[r] == d.quote {
+					r++
+				}
+			}
+			d.fields[k] = v[:w]
+		}
+	}
+	return n, scanOK
+}
+
+// next reads records into b.
+func (d *delimited) next(f *File, b *Batch) error {
+	if f.sum.Status == StatusEmpty {
+		return io.EOF
+	}
+	for b.Rows < f.opts.BatchRows {
+		if b.Rows&63 == 63 && b.stringBytes() > maxBatchBytes {
+			return nil
+		}
+		st, err := d.record()
+		if err != nil {
+			return asFileError(f.name, err)
+		}
+		line := d.line
+		d.line += d.recLines
+		switch st {
+		case scanEOF:
+			f.sum.BlankLines = d.blanks
+			return io.EOF
+		case scanBad:
+			f.reject(b, line, "", d.rec, d.bad)
+			continue
+		}
+		d.row(f, b, line)
+	}
+	return nil
+}
+
+// row converts the scanned record into a row of b, or a reject.
+func (d *delimited) row(f *File, b *Batch, line int64) {
+	fields := d.fields
+	if d.dropTrailing && len(fields) == d.expect+1 && len(fields[d.expect]) == 0 && !d.quoted[d.expect] {
+		fields = fields[:d.expect]
+	}
+	if len(fields) != d.expect {
+		rec := d.rec
+		if len(rec) > 0 && rec[len(rec)-1] == '\n' {
+			rec = rec[:len(rec)-1]
+		}
+		f.reject(b, line, "", rec, strconv.Itoa(len(fields))+" fields where "+strconv.Itoa(d.expect)+" are expected")
+		return
+	}
+	for i := range f.fields {
+		p := d.index[i]
+		v := fields[p]
+		c := &b.Columns[i]
+		fd := &f.fields[i]
+		var r string
+		if !d.quoted[p] && (len(v) == 0 || (d.hasNull && unsafe.String(unsafe.SliceData(v), len(v)) == d.null)) {
+			r = appendNull(c, fd)
+		} else {
+			r = appendText(c, fd, v)
+		}
+		if r != "" {
+			b.rollback()
+			f.reject(b, line, fd.Name, v, r)
+			return
+		}
+	}
+	b.Rows++
+}
+
+func (d *delimited) close() error { return nil }

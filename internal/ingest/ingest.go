@@ -1,0 +1,688 @@
+// Package ingest turns the bytes of one delivered file into typed, checked
+// column batches plus rejects. It knows the dataset's schema and file
+// configuration (package catalog) and nothing of buckets, tables or runs:
+// the caller lists files, calls [Open] and [File.Next], and writes what it
+// gets.
+//
+// Reading rules:
+//
+//   - Compression: gzip (also multi-member) and zstd, by the file's magic
+//     bytes, or by its extension (.gz, .gzip, .zst, .zstd) when the
+//     configuration says auto. A name promising compression with content
+//     that is not compressed is a file error.
+//   - Encoding: UTF-8 with or without a byte-order mark (stripped). A UTF-16
+//     or UTF-32 byte-order mark, or a NUL byte in the first 64 KiB of a
+//     text file, is a file error. Invalid UTF-8 in a string value rejects
+//     its row.
+//   - A zero-byte file, or a compressed one that holds no bytes, has status
+//     "empty" and no rows; it is not an error.
+//   - Delimited files: see delimited.go. A header is matched to the schema
+//     by name, case-sensitively (a case-only difference is treated like a
+//     rename); a reordered header is mapped by name. Blank lines are
+//     skipped.
+//   - JSON Lines: one object per line, keys matched case-sensitively; keys
+//     the schema lacks are reported in [Summary.UnknownFields]; a value of
+//     the wrong JSON kind is rejected, never coerced.
+//   - Parquet: columns are matched to the schema by name ignoring case.
+//   - Values are never trimmed. A timestamp without an offset is taken as
+//     UTC. Fractions finer than a microsecond are cut toward negative
+//     infinity, never rounded.
+//   - Validations: enum and regex apply to a value's text as delivered (for
+//     Parquet, its canonical text), min and max to longs and doubles,
+//     min_length and max_length to strings, counted in characters.
+//
+// Our schema has no decimal type: a decimal(p,s) column of a partner's
+// spec is a double field, and its precision and scale become a regex
+// validation such as ^-?\d{1,10}(\.\d{1,2})?$ for decimal(12,2).
+//
+// A file-level failure (a header that does not match, a truncated gzip
+// stream, ...) is returned by [File.Next] as a *[FileError] and recorded in
+// the summary; rows of earlier batches of that file must then be dropped
+// by the caller, since a file loads whole or not at all.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"inlet/internal/catalog"
+)
+
+// MaxRecordBytes is the default limit on one record (a delimited record or
+// a JSON line, without its line terminator). A longer record is rejected
+// and reading goes on after it.
+const MaxRecordBytes = 16 << 20
+
+// DefaultBatchRows is the default number of rows in a batch.
+const DefaultBatchRows = 8192
+
+// maxBatchBytes bounds the string bytes of a batch, so that offsets fit in
+// int32 and memory stays bounded whatever the row width.
+const maxBatchBytes = 64 << 20
+
+// maxRejectValue is how many bytes of a rejected value are kept.
+const maxRejectValue = 100
+
+// maxSummaryRejects is how many rejects the summary keeps.
+const maxSummaryRejects = 100
+
+// Statuses of a file.
+const (
+	StatusOK     = "ok"
+	StatusEmpty  = "empty"
+	StatusFailed = "failed"
+)
+
+// Options tune reading. The zero value gives the defaults.
+type Options struct {
+	// MaxRecordBytes limits one record; 0 means [MaxRecordBytes].
+	MaxRecordBytes int
+	// BatchRows is the most rows a batch holds; 0 means
+	// [DefaultBatchRows].
+	BatchRows int
+	// BufferBytes is the read buffer for text files; 0 means 1 MiB.
+	BufferBytes int
+	// TempDir is where a Parquet delivery that is compressed or not
+	// seekable is spooled; empty means os.TempDir().
+	TempDir string
+}
+
+// FileError is a problem with a file as a whole: none of its rows load.
+type FileError struct {
+	File   string
+	Reason string
+}
+
+// Error returns "file: reason".
+func (e *FileError) Error() string { return e.File + ": " + e.Reason }
+
+// Reject is a row that did not load.
+type Reject struct {
+	File   string
+	Line   int64  // physical line where the record starts, 1-based; row number for Parquet
+	Field  string // empty when the record as a whole is wrong
+	Value  string // the offending value, at most 100 bytes of valid UTF-8
+	Reason string
+}
+
+// Summary is the outcome of one file, for the run's receipt.
+type Summary struct {
+	File              string
+	Format            string
+	Compression       string // none, gzip or zstd
+	Status            string // ok, empty or failed
+	Reason            string // why empty or failed
+	RowsAccepted      int64
+	RowsRejected      int64
+	BytesRead         int64    // bytes as delivered (compressed)
+	BytesDecompressed int64    // bytes after decompression
+	BlankLines        int64    // blank lines skipped
+	UnknownFields     []string // JSON keys or Parquet columns the schema lacks, sorted
+	MissingFields     []string // optional fields a Parquet file has no column for
+	FirstRejects      []Reject // the first 100 rejects
+}
+
+// Column is one field's values in a batch. Values are dense: row i of the
+// batch is at index i of the typed slice, whatever its validity, and a
+// NULL row holds a zero value. Only the slice of the field's type is used:
+//
+//	string       Bytes and Offsets (value i is Bytes[Offsets[i]:Offsets[i+1]])
+//	long         Int64
+//	double       Float64
+//	boolean      Bool
+//	date         Int32, days since 1970-01-01
+//	timestamptz  Int64, microseconds since 1970-01-01T00:00:00Z
+type Column struct {
+	Name    string
+	Type    string
+	Valid   []bool // false: NULL
+	Bytes   []byte
+	Offsets []int32
+	Int64   []int64
+	Float64 []float64
+	Bool    []bool
+	Int32   []int32
+}
+
+// String returns value i of a string column. It allocates; writers should
+// slice Bytes instead.
+func (c *Column) String(i int) string {
+	return string(c.Bytes[c.Offsets[i]:c.Offsets[i+1]])
+}
+
+// Batch is a group of accepted rows, column by column in schema order,
+// with the rejects met while reading them. A batch and its slices are
+// reused by the next call to [File.Next].
+type Batch struct {
+	Rows    int
+	Columns []Column
+	Rejects []Reject
+}
+
+func (b *Batch) reset() {
+	b.Rows = 0
+	b.Rejects = b.Rejects[:0]
+	for i := range b.Columns {
+		c := &b.Columns[i]
+		c.Valid = c.Valid[:0]
+		c.Bytes = c.Bytes[:0]
+		c.Offsets = append(c.Offsets[:0], 0)
+		c.Int64 = c.Int64[:0]
+		c.Float64 = c.Float64[:0]
+		c.Bool = c.Bool[:0]
+		c.Int32 = c.Int32[:0]
+	}
+}
+
+// rollback drops the partly appended values of row b.Rows.
+func (b *Batch) rollback() {
+	n := b.Rows
+	for i := range b.Columns {
+		c := &b.Columns[i]
+		if len(c.Valid) == n {
+			continue
+		}
+		c.Valid = c.Valid[:n]
+		switch c.Type {
+		case catalog.TypeString:
+			c.Offsets = c.Offsets[:n+1]
+			c.Bytes = c.Bytes[:c.Offsets[n]]
+		case catalog.TypeLong, catalog.TypeTimestampTZ:
+			c.Int64 = c.Int64[:n]
+		case catalog.TypeDouble:
+			c.Float64 = c.Float64[:n]
+		case catalog.TypeBoolean:
+			c.Bool = c.Bool[:n]
+		case catalog.TypeDate:
+			c.Int32 = c.Int32[:n]
+		}
+	}
+}
+
+func (b *Batch) stringBytes() int {
+	n := 0
+	for i := range b.Columns {
+		n += len(b.Columns[i].Bytes)
+	}
+	return n
+}
+
+// field is a schema field with its checks compiled.
+type field struct {
+	catalog.Field
+	enum     map[string]struct{}
+	enumText string
+	re       *regexp.Regexp
+	min, max *float64
+	minLen   int // -1: none
+	maxLen   int // -1: none
+}
+
+// compileFields checks the schema and compiles its validations once per
+// file.
+func compileFields(fields []catalog.Field) ([]field, error) {
+	if len(fields) == 0 {
+		return nil, errors.New("ingest: schema has no fields")
+	}
+	out := make([]field, len(fields))
+	seen := make(map[string]bool, len(fields))
+	for i, f := range fields {
+		switch f.Type {
+		case catalog.TypeString, catalog.TypeLong, catalog.TypeDouble,
+			catalog.TypeBoolean, catalog.TypeDate, catalog.TypeTimestampTZ:
+		default:
+			return nil, fmt.Errorf("ingest: field %q: unknown type %q", f.Name, f.Type)
+		}
+		if seen[f.Name] {
+			return nil, fmt.Errorf("ingest: field %q appears twice", f.Name)
+		}
+		seen[f.Name] = true
+		c := field{Field: f, minLen: -1, maxLen: -1}
+		if v := f.Validations; v != nil {
+			if len(v.Enum) > 0 {
+				c.enum = make(map[string]struct{}, len(v.Enum))
+				for _, e := range v.Enum {
+					c.enum[e] = struct{}{}
+				}
+				c.enumText = fmt.Sprint(v.Enum)
+			}
+			if v.Regex != "" {
+				re, err := regexp.Compile(v.Regex)
+				if err != nil {
+					return nil, fmt.Errorf("ingest: field %q: regex: %w", f.Name, err)
+				}
+				c.re = re
+			}
+			c.min, c.max = v.Min, v.Max
+			if v.MinLength != nil {
+				c.minLen = *v.MinLength
+			}
+			if v.MaxLength != nil {
+				c.maxLen = *v.MaxLength
+			}
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// checkText applies the checks on a value's text: enum and regex.
+func (f *field) checkText(text []byte) string {
+	if f.enum != nil {
+		if _, ok := f.enum[string(text)]; !ok {
+			return "not in enum " + f.enumText
+		}
+	}
+	if f.re != nil && !f.re.Match(text) {
+		return "does not match regex " + f.re.String()
+	}
+	return ""
+}
+
+// checkNumber applies min and max.
+func (f *field) checkNumber(v float64) string {
+	if f.min != nil && v < *f.min {
+		return "below min " + strconv.FormatFloat(*f.min, 'g', -1, 64)
+	}
+	if f.max != nil && v > *f.max {
+		return "above max " + strconv.FormatFloat(*f.max, 'g', -1, 64)
+	}
+	return ""
+}
+
+// checkLength applies min_length and max_length, in characters.
+func (f *field) checkLength(s []byte) string {
+	if f.minLen < 0 && f.maxLen < 0 {
+		return ""
+	}
+	n := utf8.RuneCount(s)
+	if f.minLen >= 0 && n < f.minLen {
+		return "shorter than min_length " + strconv.Itoa(f.minLen)
+	}
+	if f.maxLen >= 0 && n > f.maxLen {
+		return "longer than max_length " + strconv.Itoa(f.maxLen)
+	}
+	return ""
+}
+
+// appendNull appends a NULL to column c of field f.
+func appendNull(c *Column, f *field) string {
+	if f.Required {
+		return "required field is empty"
+	}
+	c.Valid = append(c.Valid, false)
+	switch c.Type {
+	case catalog.TypeString:
+		c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
+	case catalog.TypeLong, catalog.TypeTimestampTZ:
+		c.Int64 = append(c.Int64, 0)
+	case catalog.TypeDouble:
+		c.Float64 = append(c.Float64, 0)
+	case catalog.TypeBoolean:
+		c.Bool = append(c.Bool, false)
+	case catalog.TypeDate:
+		c.Int32 = append(c.Int32, 0)
+	}
+	return ""
+}
+
+// appendText parses a non-NULL value from its text, checks it and appends
+// it to column c. It returns the reason of a reject, or "". The type comes
+// first, then enum and regex on the text, then range and length.
+func appendText(c *Column, f *field, text []byte) string {
+	checkText := f.enum != nil || f.re != nil
+	switch c.Type {
+	case catalog.TypeString:
+		if !utf8.Valid(text) {
+			return "invalid UTF-8"
+		}
+		if checkText {
+			if r := f.checkText(text); r != "" {
+				return r
+			}
+		}
+		if r := f.checkLength(text); r != "" {
+			return r
+		}
+		c.Bytes = append(c.Bytes, text...)
+		c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
+	case catalog.TypeLong:
+		v, r := parseLong(text)
+		if r == "" && checkText {
+			r = f.checkText(text)
+		}
+		if r == "" && (f.min != nil || f.max != nil) {
+			r = f.checkNumber(float64(v))
+		}
+		if r != "" {
+			return r
+		}
+		c.Int64 = append(c.Int64, v)
+	case catalog.TypeDouble:
+		v, r := parseDouble(text)
+		if r == "" && checkText {
+			r = f.checkText(text)
+		}
+		if r == "" && (f.min != nil || f.max != nil) {
+			r = f.checkNumber(v)
+		}
+		if r != "" {
+			return r
+		}
+		c.Float64 = append(c.Float64, v)
+	case catalog.TypeBoolean:
+		v, r := parseBool(text)
+		if r == "" && checkText {
+			r = f.checkText(text)
+		}
+		if r != "" {
+			return r
+		}
+		c.Bool = append(c.Bool, v)
+	case catalog.TypeDate:
+		v, r := parseDate(text)
+		if r == "" && checkText {
+			r = f.checkText(text)
+		}
+		if r != "" {
+			return r
+		}
+		c.Int32 = append(c.Int32, v)
+	case catalog.TypeTimestampTZ:
+		v, r := parseTimestamp(text)
+		if r == "" && checkText {
+			r = f.checkText(text)
+		}
+		if r != "" {
+			return r
+		}
+		c.Int64 = append(c.Int64, v)
+	}
+	c.Valid = append(c.Valid, true)
+	return ""
+}
+
+// rejectValue makes a value fit a reject: valid UTF-8, at most 100 bytes,
+// cut on a character boundary.
+func rejectValue(b []byte) string {
+	s := strings.ToValidUTF8(string(b[:min(len(b), 4*maxRejectValue)]), "\uFFFD")
+	if len(s) <= maxRejectValue {
+		return s
+	}
+	n := maxRejectValue
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// reader fills batches for one format.
+type reader interface {
+	// next appends rows and rejects to b until it is full or the file
+	// ends (io.EOF, possibly with rows).
+	next(f *File, b *Batch) error
+	close() error
+}
+
+// File is an open delivered file. It is not safe for concurrent use.
+type File struct {
+	name    string
+	fields  []field
+	opts    Options
+	sum     Summary
+	batch   Batch
+	rd      reader
+	src     *source
+	err     error // sticky: io.EOF or the failure
+	unknown map[string]struct{}
+}
+
+// Open starts reading one delivered file, named name (its key or path; the
+// extension matters for compression), against a dataset's fields and file
+// configuration. It fails only when the schema or configuration is
+// unusable; problems of the file itself come from [File.Next]. The caller
+// closes the file; Close does not close r.
+func Open(r io.Reader, name string, fields []catalog.Field, cfg catalog.FileConfig, opts Options) (*File, error) {
+	fs, err := compileFields(fields)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxRecordBytes <= 0 {
+		opts.MaxRecordBytes = MaxRecordBytes
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = DefaultBatchRows
+	}
+	if opts.BufferBytes <= 0 {
+		opts.BufferBytes = 1 << 20
+	}
+	f := &File{name: name, fields: fs, opts: opts}
+	f.sum = Summary{File: name, Format: cfg.Format, Status: StatusOK}
+	f.batch.Columns = make([]Column, len(fs))
+	for i := range fs {
+		f.batch.Columns[i] = Column{Name: fs[i].Name, Type: fs[i].Type}
+	}
+	var open func(*File, catalog.FileConfig) (reader, error)
+	switch cfg.Format {
+	case catalog.FormatCSV, catalog.FormatTSV, catalog.FormatDelimited:
+		open = openDelimited
+	case catalog.FormatJSONL:
+		open = openJSONL
+	case catalog.FormatParquet:
+		open = openParquet
+	default:
+		return nil, fmt.Errorf("ingest: unknown format %q", cfg.Format)
+	}
+	f.src, err = newSource(r, name, cfg.Compression)
+	if err != nil {
+		return nil, err
+	}
+	f.sum.Compression = f.src.compression
+	if f.src.err != nil {
+		f.fail(f.src.err)
+		return f, nil
+	}
+	if f.src.empty {
+		f.setEmpty()
+		f.err = io.EOF
+		return f, nil
+	}
+	rd, err := open(f, cfg)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			f.fail(err)
+			return f, nil
+		}
+		f.src.close()
+		return nil, err
+	}
+	f.rd = rd
+	return f, nil
+}
+
+// Name returns the file's name as given to Open.
+func (f *File) Name() string { return f.name }
+
+// Next returns the next batch of rows. It returns io.EOF after the last
+// one, and a *FileError when the file fails as a whole. The batch is valid
+// until the next call. A batch may hold rejects and no rows.
+func (f *File) Next() (*Batch, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	b := &f.batch
+	b.reset()
+	err := f.rd.next(f, b)
+	f.sum.RowsAccepted += int64(b.Rows)
+	if err != nil {
+		if err == io.EOF {
+			f.finish()
+			if b.Rows > 0 || len(b.Rejects) > 0 {
+				f.err = io.EOF
+				return b, nil
+			}
+			return nil, io.EOF
+		}
+		return nil, f.fail(err)
+	}
+	return b, nil
+}
+
+// reject records a rejected row.
+func (f *File) reject(b *Batch, line int64, fieldName string, value []byte, reason string) {
+	rj := Reject{File: f.name, Line: line, Field: fieldName, Value: rejectValue(value), Reason: reason}
+	b.Rejects = append(b.Rejects, rj)
+	f.sum.RowsRejected++
+	if len(f.sum.FirstRejects) < maxSummaryRejects {
+		f.sum.FirstRejects = append(f.sum.FirstRejects, rj)
+	}
+}
+
+// noteUnknown records a field name the schema lacks.
+func (f *File) noteUnknown(name string) {
+	if f.unknown == nil {
+		f.unknown = make(map[string]struct{})
+	}
+	if _, ok := f.unknown[name]; ok {
+		return
+	}
+	f.unknown[name] = struct{}{}
+	f.sum.UnknownFields = append(f.sum.UnknownFields, name)
+	slices.Sort(f.sum.UnknownFields)
+}
+
+// fail records a file-level failure and returns it as a *FileError.
+func (f *File) fail(err error) error {
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		fe = &FileError{File: f.name, Reason: err.Error()}
+	}
+	f.err = fe
+	f.sum.Status = StatusFailed
+	f.sum.Reason = fe.Reason
+	f.finish()
+	return fe
+}
+
+// fileErr makes a *FileError for this file.
+func (f *File) fileErr(format string, args ...any) error {
+	return &FileError{File: f.name, Reason: fmt.Sprintf(format, args...)}
+}
+
+// setEmpty marks the file as empty.
+func (f *File) setEmpty() {
+	f.sum.Status = StatusEmpty
+	f.sum.Reason = "empty file"
+}
+
+func (f *File) finish() {
+	if f.src != nil {
+		f.sum.BytesRead = f.src.raw.n
+		f.sum.BytesDecompressed = f.src.text.n
+	}
+}
+
+// Summary returns the file's outcome so far; after Next returned io.EOF or
+// an error, it is final.
+func (f *File) Summary() Summary {
+	f.finish()
+	s := f.sum
+	s.UnknownFields = slices.Clone(s.UnknownFields)
+	s.MissingFields = slices.Clone(s.MissingFields)
+	s.FirstRejects = slices.Clone(s.FirstRejects)
+	return s
+}
+
+// Close releases the file's decoders and spooled data.
+func (f *File) Close() error {
+	var err error
+	if f.rd != nil {
+		err = f.rd.close()
+	}
+	if f.src != nil {
+		if e := f.src.close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Typed appenders, for values that arrive typed (Parquet). Each renders
+// the value's text into *text when a check needs it or the value is
+// rejected.
+
+func appendLong(c *Column, f *field, v int64, text *[]byte) string {
+	if f.enum != nil || f.re != nil {
+		*text = strconv.AppendInt((*text)[:0], v, 10)
+		if r := f.checkText(*text); r != "" {
+			return r
+		}
+	}
+	if r := f.checkNumber(float64(v)); r != "" {
+		*text = strconv.AppendInt((*text)[:0], v, 10)
+		return r
+	}
+	c.Int64 = append(c.Int64, v)
+	c.Valid = append(c.Valid, true)
+	return ""
+}
+
+func appendDouble(c *Column, f *field, v float64, text *[]byte) string {
+	if f.enum != nil || f.re != nil {
+		*text = strconv.AppendFloat((*text)[:0], v, 'f', -1, 64)
+		if r := f.checkText(*text); r != "" {
+			return r
+		}
+	}
+	if r := f.checkNumber(v); r != "" {
+		*text = strconv.AppendFloat((*text)[:0], v, 'f', -1, 64)
+		return r
+	}
+	c.Float64 = append(c.Float64, v)
+	c.Valid = append(c.Valid, true)
+	return ""
+}
+
+func appendBool(c *Column, f *field, v bool, text *[]byte) string {
+	if f.enum != nil || f.re != nil {
+		*text = strconv.AppendBool((*text)[:0], v)
+		if r := f.checkText(*text); r != "" {
+			return r
+		}
+	}
+	c.Bool = append(c.Bool, v)
+	c.Valid = append(c.Valid, true)
+	return ""
+}
+
+func appendDays(c *Column, f *field, v int32, text *[]byte) string {
+	if f.enum != nil || f.re != nil {
+		*text = time.Unix(int64(v)*86400, 0).UTC().AppendFormat((*text)[:0], time.DateOnly)
+		if r := f.checkText(*text); r != "" {
+			return r
+		}
+	}
+	c.Int32 = append(c.Int32, v)
+	c.Valid = append(c.Valid, true)
+	return ""
+}
+
+func appendMicros(c *Column, f *field, v int64, text *[]byte) string {
+	if f.enum != nil || f.re != nil {
+		*text = time.UnixMicro(v).UTC().AppendFormat((*text)[:0], "2006-01-02T15:04:05.999999Z07:00")
+		if r := f.checkText(*text); r != "" {
+			return r
+		}
+	}
+	c.Int64 = append(c.Int64, v)
+	c.Valid = append(c.Valid, true)
+	return ""
+}
