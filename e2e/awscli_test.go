@@ -53,35 +53,34 @@ func TestAWSCLIv1(t *testing.T) {
 
 // awsCLI runs one aws command against the server.
 type awsCLI struct {
-	t   *testing.T
 	bin string
 	env []string
 	ep  string
 }
 
-func (a awsCLI) run(args ...string) string {
-	a.t.Helper()
+func (a awsCLI) run(t *testing.T, args ...string) string {
+	t.Helper()
 	if args[0] == "s3" && (args[1] == "cp" || args[1] == "sync") {
 		args = append(args, "--no-progress")
 	}
-	return runCmd(a.t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
+	return runCmd(t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
 }
 
-func (a awsCLI) try(args ...string) (string, string, error) {
-	a.t.Helper()
-	return tryCmd(a.t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
+func (a awsCLI) try(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	return tryCmd(t, a.env, a.bin, append(args, "--endpoint-url", a.ep)...)
 }
 
 // etag is the object's ETag without quotes.
-func (a awsCLI) etag(bucket, key string) string {
-	a.t.Helper()
-	out := a.run("s3api", "head-object", "--bucket", bucket, "--key", key,
+func (a awsCLI) etag(t *testing.T, bucket, key string) string {
+	t.Helper()
+	out := a.run(t, "s3api", "head-object", "--bucket", bucket, "--key", key,
 		"--query", "ETag", "--output", "text")
 	return strings.Trim(strings.TrimSpace(out), `"`)
 }
 
 func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
-	a := awsCLI{t: t, bin: bin, env: s.clientEnv(t, scheme), ep: s.endpoint(scheme)}
+	a := awsCLI{bin: bin, env: s.clientEnv(t, scheme), ep: s.endpoint(scheme)}
 	src := bucketName("cli", version, scheme, "src")
 	dst := bucketName("cli", version, scheme, "dst")
 	local := t.TempDir()
@@ -91,10 +90,9 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 	big, bigSHA := makeFile(t, local, "big.bin", 50*mib)
 
 	t.Run("mb", func(t *testing.T) {
-		a.t = t
-		a.run("s3", "mb", "s3://"+src)
-		a.run("s3", "mb", "s3://"+dst)
-		if out := a.run("s3", "ls"); !strings.Contains(out, src) || !strings.Contains(out, dst) {
+		a.run(t, "s3", "mb", "s3://"+src)
+		a.run(t, "s3", "mb", "s3://"+dst)
+		if out := a.run(t, "s3", "ls"); !strings.Contains(out, src) || !strings.Contains(out, dst) {
 			t.Fatalf("aws s3 ls does not list %s and %s:\n%s", src, dst, out)
 		}
 	})
@@ -103,44 +101,41 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 	}
 
 	t.Run("cp small", func(t *testing.T) {
-		a.t = t
-		a.run("s3", "cp", small, "s3://"+src+"/dir/small.txt")
+		a.run(t, "s3", "cp", small, "s3://"+src+"/dir/small.txt")
 		got := filepath.Join(down, "small.txt")
-		a.run("s3", "cp", "s3://"+src+"/dir/small.txt", got)
+		a.run(t, "s3", "cp", "s3://"+src+"/dir/small.txt", got)
 		sameFile(t, got, smallSHA)
 		// Single-part ETags are the MD5 hex: rclone and s3cmd compare them.
-		etag := a.etag(src, "dir/small.txt")
+		etag := a.etag(t, src, "dir/small.txt")
 		if want := fileMD5(t, small); etag != want {
 			t.Errorf("ETag of a single-part object = %s; want MD5 %s", etag, want)
 		}
 	})
 
 	t.Run("cp multipart 50MiB", func(t *testing.T) {
-		a.t = t
-		a.run("s3", "cp", big, "s3://"+src+"/big.bin")
+		a.run(t, "s3", "cp", big, "s3://"+src+"/big.bin")
 		got := filepath.Join(down, "big.bin")
-		a.run("s3", "cp", "s3://"+src+"/big.bin", got)
+		a.run(t, "s3", "cp", "s3://"+src+"/big.bin", got)
 		sameFile(t, got, bigSHA)
-		head := a.run("s3api", "head-object", "--bucket", src, "--key", "big.bin")
+		head := a.run(t, "s3api", "head-object", "--bucket", src, "--key", "big.bin")
 		if !strings.Contains(head, "52428800") {
 			t.Errorf("head-object does not report 52428800 bytes:\n%s", head)
 		}
 		// 50 MiB in 8 MiB parts: a multipart ETag ends in -7.
-		if etag := a.etag(src, "big.bin"); !strings.HasSuffix(etag, "-7") {
+		if etag := a.etag(t, src, "big.bin"); !strings.HasSuffix(etag, "-7") {
 			t.Errorf("ETag of the 50 MiB upload = %s; want a multipart ETag ending in -7", etag)
 		}
 	})
 
 	t.Run("ls", func(t *testing.T) {
-		a.t = t
-		out := a.run("s3", "ls", "s3://"+src+"/")
+		out := a.run(t, "s3", "ls", "s3://"+src+"/")
 		if !strings.Contains(out, "PRE dir/") || !strings.Contains(out, "big.bin") {
 			t.Errorf("aws s3 ls s3://%s/ lacks PRE dir/ or big.bin:\n%s", src, out)
 		}
 		if strings.Contains(out, "small.txt") {
 			t.Errorf("aws s3 ls without --recursive shows a nested key:\n%s", out)
 		}
-		out = a.run("s3", "ls", "--recursive", "s3://"+src+"/")
+		out = a.run(t, "s3", "ls", "--recursive", "s3://"+src+"/")
 		for _, k := range []string{"dir/small.txt", "big.bin"} {
 			if !strings.Contains(out, k) {
 				t.Errorf("aws s3 ls --recursive lacks %s:\n%s", k, out)
@@ -149,7 +144,6 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 	})
 
 	t.Run("sync", func(t *testing.T) {
-		a.t = t
 		tree := t.TempDir()
 		want := map[string]string{}
 		for _, f := range []struct {
@@ -165,16 +159,16 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 				t.Fatal(err)
 			}
 		}
-		out := a.run("s3", "sync", tree, "s3://"+src+"/synced/")
+		out := a.run(t, "s3", "sync", tree, "s3://"+src+"/synced/")
 		if n := strings.Count(out, "upload:"); n != len(want) {
 			t.Errorf("first sync uploaded %d files; want %d:\n%s", n, len(want), out)
 		}
-		out = a.run("s3", "sync", tree, "s3://"+src+"/synced/")
+		out = a.run(t, "s3", "sync", tree, "s3://"+src+"/synced/")
 		if strings.Contains(out, "upload:") {
 			t.Errorf("second sync uploaded again:\n%s", out)
 		}
 		back := t.TempDir()
-		a.run("s3", "sync", "s3://"+src+"/synced/", back)
+		a.run(t, "s3", "sync", "s3://"+src+"/synced/", back)
 		for name, sum := range want {
 			sameFile(t, filepath.Join(back, name), sum)
 		}
@@ -182,50 +176,47 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 
 	oddKey := "odd key+plus/ü ñ=eq.bin"
 	t.Run("odd keys", func(t *testing.T) {
-		a.t = t
-		a.run("s3", "cp", small, "s3://"+src+"/"+oddKey)
-		out := a.run("s3", "ls", "--recursive", "s3://"+src+"/odd")
+		a.run(t, "s3", "cp", small, "s3://"+src+"/"+oddKey)
+		out := a.run(t, "s3", "ls", "--recursive", "s3://"+src+"/odd")
 		if !strings.Contains(out, oddKey) {
 			t.Errorf("aws s3 ls does not show %q:\n%s", oddKey, out)
 		}
-		out = a.run("s3api", "list-objects-v2", "--bucket", src, "--prefix", "odd key+",
+		out = a.run(t, "s3api", "list-objects-v2", "--bucket", src, "--prefix", "odd key+",
 			"--query", "Contents[].Key", "--output", "text")
 		if strings.TrimSpace(out) != oddKey {
 			t.Errorf("list-objects-v2 keys = %q; want %q", strings.TrimSpace(out), oddKey)
 		}
 		got := filepath.Join(down, "odd.bin")
-		a.run("s3", "cp", "s3://"+src+"/"+oddKey, got)
+		a.run(t, "s3", "cp", "s3://"+src+"/"+oddKey, got)
 		sameFile(t, got, smallSHA)
 		// "+" must not have become a space.
-		if _, _, err := a.try("s3api", "head-object", "--bucket", src,
+		if _, _, err := a.try(t, "s3api", "head-object", "--bucket", src,
 			"--key", "odd key plus/ü ñ=eq.bin"); err == nil {
 			t.Errorf("head-object with '+' replaced by a space found an object")
 		}
 	})
 
 	t.Run("bucket to bucket", func(t *testing.T) {
-		a.t = t
-		a.run("s3", "cp", "s3://"+src+"/dir/small.txt", "s3://"+dst+"/small.txt")
-		a.run("s3", "cp", "s3://"+src+"/"+oddKey, "s3://"+dst+"/"+oddKey)
+		a.run(t, "s3", "cp", "s3://"+src+"/dir/small.txt", "s3://"+dst+"/small.txt")
+		a.run(t, "s3", "cp", "s3://"+src+"/"+oddKey, "s3://"+dst+"/"+oddKey)
 		// Above 8 MiB the CLI uses GetObjectTagging and UploadPartCopy.
-		a.run("s3", "cp", "s3://"+src+"/big.bin", "s3://"+dst+"/big-copy.bin")
+		a.run(t, "s3", "cp", "s3://"+src+"/big.bin", "s3://"+dst+"/big-copy.bin")
 		for _, c := range []struct{ key, sum string }{
 			{"small.txt", smallSHA}, {oddKey, smallSHA}, {"big-copy.bin", bigSHA},
 		} {
 			got := filepath.Join(down, "copy-"+filepath.Base(c.key))
-			a.run("s3", "cp", "s3://"+dst+"/"+c.key, got)
+			a.run(t, "s3", "cp", "s3://"+dst+"/"+c.key, got)
 			sameFile(t, got, c.sum)
 		}
 	})
 
 	t.Run("presign", func(t *testing.T) {
-		a.t = t
 		curl := []string{"-sS"}
 		if scheme == "https" {
 			curl = append(curl, "--cacert", s.caPath)
 		}
 		object := "s3://" + src + "/dir/small.txt"
-		url := strings.TrimSpace(a.run("s3", "presign", object, "--expires-in", "300"))
+		url := strings.TrimSpace(a.run(t, "s3", "presign", object, "--expires-in", "300"))
 		if !strings.Contains(url, "X-Amz-Signature=") {
 			// AWS CLI v1 presigns with SigV2 for a custom endpoint unless
 			// the profile asks for s3v4: that URL must get a clear 4xx.
@@ -240,7 +231,7 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 			v4 := a
 			v4.env = append(a.env, "AWS_CONFIG_FILE="+writeConfig(t,
 				"[default]\nregion = us-east-1\ns3 =\n    signature_version = s3v4\n"))
-			url = strings.TrimSpace(v4.run("s3", "presign", object, "--expires-in", "300"))
+			url = strings.TrimSpace(v4.run(t, "s3", "presign", object, "--expires-in", "300"))
 		}
 		got := filepath.Join(down, "presigned.txt")
 		runCmd(t, a.env, "curl", append(curl, "--fail-with-body", "-o", got, url)...)
@@ -248,30 +239,28 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 	})
 
 	t.Run("put-object CRC32", func(t *testing.T) {
-		a.t = t
 		// Over HTTPS the CLI sends this aws-chunked with a trailing checksum.
-		out := a.run("s3api", "put-object", "--bucket", src, "--key", "crc.txt",
+		out := a.run(t, "s3api", "put-object", "--bucket", src, "--key", "crc.txt",
 			"--body", small, "--checksum-algorithm", "CRC32")
 		if !strings.Contains(out, "ETag") {
 			t.Errorf("put-object output lacks an ETag:\n%s", out)
 		}
 		got := filepath.Join(down, "crc.txt")
-		a.run("s3api", "get-object", "--bucket", src, "--key", "crc.txt", got)
+		a.run(t, "s3api", "get-object", "--bucket", src, "--key", "crc.txt", got)
 		sameFile(t, got, smallSHA)
 	})
 
 	t.Run("rm", func(t *testing.T) {
-		a.t = t
-		a.run("s3", "rm", "s3://"+src+"/dir/small.txt")
-		if _, _, err := a.try("s3api", "head-object", "--bucket", src,
+		a.run(t, "s3", "rm", "s3://"+src+"/dir/small.txt")
+		if _, _, err := a.try(t, "s3api", "head-object", "--bucket", src,
 			"--key", "dir/small.txt"); err == nil {
 			t.Errorf("head-object still finds a removed object")
 		}
-		a.run("s3", "rm", "--recursive", "s3://"+dst+"/")
-		if out := a.run("s3", "ls", "--recursive", "s3://"+dst+"/"); strings.TrimSpace(out) != "" {
+		a.run(t, "s3", "rm", "--recursive", "s3://"+dst+"/")
+		if out := a.run(t, "s3", "ls", "--recursive", "s3://"+dst+"/"); strings.TrimSpace(out) != "" {
 			t.Errorf("bucket not empty after rm --recursive:\n%s", out)
 		}
-		a.run("s3", "rb", "s3://"+dst)
+		a.run(t, "s3", "rb", "s3://"+dst)
 	})
 	_ = os.Remove(big)
 }
