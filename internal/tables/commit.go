@@ -1,0 +1,217 @@
+package tables
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/iceberg-go"
+	icebergio "github.com/apache/iceberg-go/io"
+	"github.com/apache/iceberg-go/table"
+
+	"inlet/internal/catalog"
+)
+
+// Snapshot is one committed snapshot of a dataset's table.
+type Snapshot struct {
+	ID        int64             `json:"id"`
+	ParentID  int64             `json:"parent_id,omitempty"` // 0 for the first
+	Sequence  int64             `json:"sequence"`
+	Timestamp time.Time         `json:"timestamp"`
+	Operation string            `json:"operation"` // append, overwrite, delete, replace
+	Summary   map[string]string `json:"summary"`
+}
+
+// Commit writes rows to new Parquet data files and commits them to the
+// dataset's table as one snapshot, in one transaction. mode is
+// [catalog.WriteAppend] (the files are added) or [catalog.WriteOverwrite]
+// (they replace every current data file). summary is added to the
+// snapshot's summary (e.g. "inlet.file-set"); keys that Iceberg sets
+// itself (added-records, ...) are Iceberg's.
+//
+// rows must have the table's [ArrowSchema] (field names and types). They
+// are streamed: batches go to the Parquet writer as they come, and files
+// roll at the table's target size, so memory does not grow with the
+// input; keep batches modest (say up to 64k rows), since a few dozen may
+// wait in the writer's queue. Commit does not release rows.
+//
+// If rows returns an error, or writing fails, nothing is committed and the
+// files written so far are deleted. If the catalog commit itself fails,
+// the files are left for a later sweep, since the outcome may be unknown.
+// It returns the new snapshot's id.
+func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.RecordReader,
+	mode string, summary map[string]string,
+) (int64, error) {
+	if mode != catalog.WriteAppend && mode != catalog.WriteOverwrite {
+		return 0, fmt.Errorf("commit: unknown mode %q", mode)
+	}
+	loaded, err := c.load(ctx, datasetID)
+	if err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	fsys, err := loaded.FS(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("commit: table io: %w", err)
+	}
+	wfs, ok := fsys.(icebergio.WriteFileIO)
+	if !ok {
+		return 0, fmt.Errorf("commit: table io %T cannot write", fsys)
+	}
+	tracked := &trackingIO{WriteFileIO: wfs}
+	tbl := table.New(loaded.Identifier(), loaded.Metadata(), loaded.MetadataLocation(),
+		func(context.Context) (icebergio.IO, error) { return tracked, nil }, c.cat)
+
+	props := iceberg.Properties(maps.Clone(summary))
+	txn := tbl.NewTransaction()
+	if mode == catalog.WriteAppend {
+		err = txn.Append(ctx, rows, props)
+	} else {
+		err = txn.Overwrite(ctx, rows, props)
+	}
+	if err != nil {
+		if rmErr := tracked.removeAll(); rmErr != nil {
+			c.log.Warn("could not delete the files of a failed commit",
+				"dataset", datasetID, "err", rmErr)
+		}
+		return 0, fmt.Errorf("commit: write data files: %w", err)
+	}
+
+	committed, err := txn.Commit(ctx)
+	if err != nil {
+		c.log.Warn("commit failed; its files are left for a sweep",
+			"dataset", datasetID, "files", len(tracked.paths()), "err", err)
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	snap := committed.CurrentSnapshot()
+	if snap == nil {
+		return 0, errors.New("commit: no current snapshot after commit")
+	}
+	c.log.Info("snapshot committed", "dataset", datasetID, "snapshot", snap.SnapshotID,
+		"mode", mode, "metadata", committed.MetadataLocation())
+	return snap.SnapshotID, nil
+}
+
+// CommittedFileSet finds the snapshot, among the current snapshot and its
+// ancestors, whose summary has key=value (e.g. "inlet.file-set" and the
+// folder): a file set found there is held by the table (for an overwrite,
+// it was at least once). ok is false if there is none.
+func (c *Catalog) CommittedFileSet(ctx context.Context, datasetID int64, key, value string) (snapshotID int64, ok bool, err error) {
+	tbl, err := c.load(ctx, datasetID)
+	if err != nil {
+		return 0, false, fmt.Errorf("committed file set: %w", err)
+	}
+	for _, s := range lineage(tbl) {
+		if s.Summary == nil {
+			continue
+		}
+		if v, has := s.Summary.Properties[key]; has && v == value {
+			return s.SnapshotID, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// Snapshots returns the current snapshot and its ancestors, oldest first:
+// the table's history as readers see it (a snapshot rolled back from is
+// not included).
+func (c *Catalog) Snapshots(ctx context.Context, datasetID int64) ([]Snapshot, error) {
+	tbl, err := c.load(ctx, datasetID)
+	if err != nil {
+		return nil, fmt.Errorf("snapshots: %w", err)
+	}
+	snaps := lineage(tbl)
+	out := make([]Snapshot, 0, len(snaps))
+	for _, s := range slices.Backward(snaps) {
+		v := Snapshot{
+			ID:        s.SnapshotID,
+			Sequence:  s.SequenceNumber,
+			Timestamp: time.UnixMilli(s.TimestampMs).UTC(),
+			Summary:   map[string]string{},
+		}
+		if s.ParentSnapshotID != nil {
+			v.ParentID = *s.ParentSnapshotID
+		}
+		if s.Summary != nil {
+			v.Operation = string(s.Summary.Operation)
+			maps.Copy(v.Summary, s.Summary.Properties)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// lineage returns the current snapshot and its ancestors, newest first.
+func lineage(tbl *table.Table) []table.Snapshot {
+	cur := tbl.CurrentSnapshot()
+	if cur == nil {
+		return nil
+	}
+	return table.AncestorsOf(cur.SnapshotID, tbl.SnapshotByID)
+}
+
+// trackingIO records the files a transaction creates, so that a commit
+// that fails before reaching the catalog can delete them. iceberg-go
+// removes the file it is writing when a write fails, but not the files
+// it had already finished.
+type trackingIO struct {
+	icebergio.WriteFileIO
+
+	mu      sync.Mutex
+	created []string
+}
+
+func (t *trackingIO) record(name string) {
+	t.mu.Lock()
+	t.created = append(t.created, name)
+	t.mu.Unlock()
+}
+
+func (t *trackingIO) paths() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.created)
+}
+
+// Create creates name and records it.
+func (t *trackingIO) Create(name string) (icebergio.FileWriter, error) {
+	t.record(name)
+	return t.WriteFileIO.Create(name)
+}
+
+// WriteFile writes name and records it.
+func (t *trackingIO) WriteFile(name string, p []byte) error {
+	t.record(name)
+	return t.WriteFileIO.WriteFile(name, p)
+}
+
+// ReadFile reads name whole, through the wrapped IO's ReadFile if it has
+// one.
+func (t *trackingIO) ReadFile(name string) ([]byte, error) {
+	if r, ok := t.WriteFileIO.(icebergio.ReadFileIO); ok {
+		return r.ReadFile(name)
+	}
+	f, err := t.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// removeAll deletes every recorded file; one already gone is no error.
+func (t *trackingIO) removeAll() error {
+	var errs []error
+	for _, p := range t.paths() {
+		if err := t.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
