@@ -111,3 +111,5 @@ func itoa(n int) string {
 }
 
 var strconvItoa = strconv.Itoa
+
+var ioEOF = io.EOF

@@ -214,9 +214,25 @@ func (b *Batch) stringBytes() int {
 	return n
 }
 
+// Field kinds, to switch on without comparing type names.
+const (
+	kString uint8 = iota
+	kLong
+	kDouble
+	kBool
+	kDate
+	kTimestamp
+)
+
+var kinds = map[string]uint8{
+	catalog.TypeString: kString, catalog.TypeLong: kLong, catalog.TypeDouble: kDouble,
+	catalog.TypeBoolean: kBool, catalog.TypeDate: kDate, catalog.TypeTimestampTZ: kTimestamp,
+}
+
 // field is a schema field with its checks compiled.
 type field struct {
 	catalog.Field
+	kind     uint8
 	enum     map[string]struct{}
 	enumText string
 	re       *regexp.Regexp
@@ -234,17 +250,15 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 	out := make([]field, len(fields))
 	seen := make(map[string]bool, len(fields))
 	for i, f := range fields {
-		switch f.Type {
-		case catalog.TypeString, catalog.TypeLong, catalog.TypeDouble,
-			catalog.TypeBoolean, catalog.TypeDate, catalog.TypeTimestampTZ:
-		default:
+		kind, ok := kinds[f.Type]
+		if !ok {
 			return nil, fmt.Errorf("ingest: field %q: unknown type %q", f.Name, f.Type)
 		}
 		if seen[f.Name] {
 			return nil, fmt.Errorf("ingest: field %q appears twice", f.Name)
 		}
 		seen[f.Name] = true
-		c := field{Field: f, minLen: -1, maxLen: -1}
+		c := field{Field: f, kind: kind, minLen: -1, maxLen: -1}
 		if v := f.Validations; v != nil {
 			if len(v.Enum) > 0 {
 				c.enum = make(map[string]struct{}, len(v.Enum))
@@ -318,16 +332,16 @@ func appendNull(c *Column, f *field) string {
 		return "required field is empty"
 	}
 	c.Valid = append(c.Valid, false)
-	switch c.Type {
-	case catalog.TypeString:
+	switch f.kind {
+	case kString:
 		c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
-	case catalog.TypeLong, catalog.TypeTimestampTZ:
+	case kLong, kTimestamp:
 		c.Int64 = append(c.Int64, 0)
-	case catalog.TypeDouble:
+	case kDouble:
 		c.Float64 = append(c.Float64, 0)
-	case catalog.TypeBoolean:
+	case kBool:
 		c.Bool = append(c.Bool, false)
-	case catalog.TypeDate:
+	case kDate:
 		c.Int32 = append(c.Int32, 0)
 	}
 	return ""
@@ -338,8 +352,8 @@ func appendNull(c *Column, f *field) string {
 // first, then enum and regex on the text, then range and length.
 func appendText(c *Column, f *field, text []byte) string {
 	checkText := f.enum != nil || f.re != nil
-	switch c.Type {
-	case catalog.TypeString:
+	switch f.kind {
+	case kString:
 		if !utf8.Valid(text) {
 			return "invalid UTF-8"
 		}
@@ -353,7 +367,7 @@ func appendText(c *Column, f *field, text []byte) string {
 		}
 		c.Bytes = append(c.Bytes, text...)
 		c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
-	case catalog.TypeLong:
+	case kLong:
 		v, r := parseLong(text)
 		if r == "" && checkText {
 			r = f.checkText(text)
@@ -365,7 +379,7 @@ func appendText(c *Column, f *field, text []byte) string {
 			return r
 		}
 		c.Int64 = append(c.Int64, v)
-	case catalog.TypeDouble:
+	case kDouble:
 		v, r := parseDouble(text)
 		if r == "" && checkText {
 			r = f.checkText(text)
@@ -377,7 +391,7 @@ func appendText(c *Column, f *field, text []byte) string {
 			return r
 		}
 		c.Float64 = append(c.Float64, v)
-	case catalog.TypeBoolean:
+	case kBool:
 		v, r := parseBool(text)
 		if r == "" && checkText {
 			r = f.checkText(text)
@@ -386,7 +400,7 @@ func appendText(c *Column, f *field, text []byte) string {
 			return r
 		}
 		c.Bool = append(c.Bool, v)
-	case catalog.TypeDate:
+	case kDate:
 		v, r := parseDate(text)
 		if r == "" && checkText {
 			r = f.checkText(text)
@@ -395,7 +409,7 @@ func appendText(c *Column, f *field, text []byte) string {
 			return r
 		}
 		c.Int32 = append(c.Int32, v)
-	case catalog.TypeTimestampTZ:
+	case kTimestamp:
 		v, r := parseTimestamp(text)
 		if r == "" && checkText {
 			r = f.checkText(text)

@@ -55,6 +55,7 @@ type source struct {
 func newSource(r io.Reader, name, compression string) (*source, error) {
 	s := &source{raw: &countReader{r: r}, compression: compressionNone}
 	br := bufio.NewReaderSize(s.raw, 64<<10)
+	s.text = &countReader{r: br}
 	magic, _ := br.Peek(4)
 	lower := strings.ToLower(name)
 	byName := ""
@@ -133,6 +134,9 @@ func newSource(r io.Reader, name, compression string) (*source, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
 		tb.Discard(3)
+		if rest, _ := tb.Peek(1); len(rest) == 0 {
+			s.empty = true
+		}
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe, 0, 0}):
 		s.err = &FileError{File: name, Reason: "not UTF-8 (UTF-32LE byte-order mark)"}
 	case bytes.HasPrefix(head, []byte{0, 0, 0xfe, 0xff}):

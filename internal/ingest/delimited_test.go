@@ -1,0 +1,253 @@
+package ingest
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+
+	"inlet/internal/catalog"
+)
+
+func TestDelimited(t *testing.T) {
+	two := []catalog.Field{fld("a", catalog.TypeString, false), fld("b", catalog.TypeString, false)}
+	noHeader := catalog.FileConfig{Format: catalog.FormatCSV}
+	tests := []struct {
+		name    string
+		cfg     catalog.FileConfig
+		in      string
+		rows    [][]any
+		rejects []Reject // File left out
+	}{
+		{"plain", noHeader, "x,y\nz,w\n", [][]any{{"x", "y"}, {"z", "w"}}, nil},
+		{"no final newline", noHeader, "x,y\nz,w", [][]any{{"x", "y"}, {"z", "w"}}, nil},
+		{"crlf", noHeader, "x,y\r\nz,w\r\n", [][]any{{"x", "y"}, {"z", "w"}}, nil},
+		{"crlf quoted", noHeader, "\"x\",\"y\"\r\nz,w", [][]any{{"x", "y"}, {"z", "w"}}, nil},
+		{"crlf at eof", noHeader, "x,y\r", [][]any{{"x", "y"}}, nil},
+		{"empty unquoted is null", noHeader, ",y\n", [][]any{{nil, "y"}}, nil},
+		{"empty quoted is empty", noHeader, "\"\",y\n", [][]any{{"", "y"}}, nil},
+		{"both empty", noHeader, ",\n", [][]any{{nil, nil}}, nil},
+		{"delimiter in quotes", noHeader, "\"a,b\",c\n", [][]any{{"a,b", "c"}}, nil},
+		{"doubled quotes", noHeader, "\"say \"\"hi\"\"\",\"\"\"\"\n", [][]any{{`say "hi"`, `"`}}, nil},
+		{"newline in quotes", noHeader, "\"l1\nl2\",x\ny,z\n", [][]any{{"l1\nl2", "x"}, {"y", "z"}}, nil},
+		{"crlf in quotes kept", noHeader, "\"l1\r\nl2\",x\r\n", [][]any{{"l1\r\nl2", "x"}}, nil},
+		{"quote inside unquoted", noHeader, "5'9\",x\n", [][]any{{"5'9\"", "x"}}, nil},
+		{"blank lines skipped", noHeader, "\nx,y\n\r\n\nz,w\n", [][]any{{"x", "y"}, {"z", "w"}}, nil},
+		{"null marker", catalog.FileConfig{Format: catalog.FormatCSV, NullMarker: `\N`}, "\\N,\"\\N\"\n", [][]any{{nil, `\N`}}, nil},
+		{"null marker part of value", catalog.FileConfig{Format: catalog.FormatCSV, NullMarker: `\N`}, "\\No,x\n", [][]any{{`\No`, "x"}}, nil},
+		{"tsv", catalog.FileConfig{Format: catalog.FormatTSV}, "a b\tc,d\n", [][]any{{"a b", "c,d"}}, nil},
+		{"other quote", catalog.FileConfig{Format: catalog.FormatCSV, Quote: "'"}, "'a,b',\"c\n", [][]any{{"a,b", "\"c"}}, nil},
+		{"too many fields", noHeader, "x,y,z\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "x,y,z", Reason: "3 fields where 2 are expected"}}},
+		{"too few fields", noHeader, "x\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "x", Reason: "1 fields where 2 are expected"}}},
+		{"trailing delimiter without header", noHeader, "x,y,\n", nil, []Reject{{Line: 1, Value: "x,y,", Reason: "3 fields where 2 are expected"}}},
+		{"text after closing quote", noHeader, "\"x\"y,z\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "\"x\"y,z\n", Reason: "text after closing quote"}}},
+		{"unterminated quote", noHeader, "v,w\n\"x,y\nz,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 2, Value: "\"x,y\nz,w\n", Reason: "unterminated quoted field"}}},
+		{"line numbers after multi-line record", noHeader, "\"a\n\nb\",c\nx\n", [][]any{{"a\n\nb", "c"}}, []Reject{{Line: 4, Value: "x", Reason: "1 fields where 2 are expected"}}},
+		{"invalid utf-8", noHeader, "ok,\xff\xfe\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Field: "b", Value: "\uFFFD", Reason: "invalid UTF-8"}}},
+		{"header", catalog.FileConfig{Format: catalog.FormatCSV, Header: true}, "b,a\n1,2\n", [][]any{{"2", "1"}}, nil},
+		{"header quoted", catalog.FileConfig{Format: catalog.FormatCSV, Header: true}, "\"a\",\"b\"\r\n1,2\r\n", [][]any{{"1", "2"}}, nil},
+		{"header trailing delimiter", catalog.FileConfig{Format: catalog.FormatCSV, Header: true}, "a,b,\n1,2,\n3,4\n5,6,7\n", [][]any{{"1", "2"}, {"3", "4"}}, []Reject{{Line: 4, Value: "5,6,7", Reason: "3 fields where 2 are expected"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readFile(t, []byte(tt.in), "t.csv", two, tt.cfg, Options{})
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if got, want := res.rows, tt.rows; !reflect.DeepEqual(got, want) {
+				t.Errorf("rows = %q; want %q", got, want)
+			}
+			for i := range res.rejects {
+				res.rejects[i].File = ""
+			}
+			if got, want := res.rejects, tt.rejects; !reflect.DeepEqual(got, want) {
+				t.Errorf("rejects = %+v; want %+v", got, want)
+			}
+		})
+	}
+}
+
+// TestDelimitedChunking reads the same input through read buffers of
+// every small size and checks the result does not change.
+func TestDelimitedChunking(t *testing.T) {
+	fields := []catalog.Field{fld("a", catalog.TypeString, false), fld("b", catalog.TypeLong, false)}
+	in := "\"x\"\"y\",1\r\n\"multi\nline\",2\n,3\n\"\",\n\"bad\"z,5\nlast,6"
+	cfg := catalog.FileConfig{Format: catalog.FormatCSV}
+	want := readFile(t, []byte(in), "t.csv", fields, cfg, Options{})
+	if len(want.rows) != 5 || len(want.rejects) != 1 {
+		t.Fatalf("rows %v rejects %v", want.rows, want.rejects)
+	}
+	for size := 1; size < 40; size++ {
+		got := readFrom(t, &oneByteReader{data: []byte(in)}, "t.csv", fields, cfg, Options{BufferBytes: size})
+		if !reflect.DeepEqual(got.rows, want.rows) || !reflect.DeepEqual(got.rejects, want.rejects) {
+			t.Fatalf("buffer %d: rows %q rejects %v; want %q %v", size, got.rows, got.rejects, want.rows, want.rejects)
+		}
+	}
+}
+
+// oneByteReader returns one byte per Read.
+type oneByteReader struct{ data []byte }
+
+func (r *oneByteReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, ioEOF
+	}
+	p[0] = r.data[0]
+	r.data = r.data[1:]
+	return 1, nil
+}
+
+func TestRecordLimit(t *testing.T) {
+	fields := []catalog.Field{fld("a", catalog.TypeString, false)}
+	cfg := catalog.FileConfig{Format: catalog.FormatCSV}
+	in := "short\n" + strings.Repeat("y", 50) + "\n\"" + strings.Repeat("q\n", 30) + "\"\nend\n"
+	res := readFile(t, []byte(in), "t.csv", fields, cfg, Options{MaxRecordBytes: 20, BufferBytes: 8})
+	if got, want := res.rows, [][]any{{"short"}, {"end"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("rows = %q; want %q", got, want)
+	}
+	var lines []int64
+	for _, r := range res.rejects {
+		lines = append(lines, r.Line)
+		if r.Reason != "record exceeds 20 bytes" {
+			t.Errorf("reason = %q", r.Reason)
+		}
+	}
+	if got, want := lines, []int64{2, 3}; !reflect.DeepEqual(got, want) {
+		t.Errorf("reject lines = %v; want %v", got, want)
+	}
+}
+
+func TestFileLevel(t *testing.T) {
+	fields := []catalog.Field{fld("id", catalog.TypeLong, true), fld("name", catalog.TypeString, false)}
+	csv := []byte("id,name\n1,a\n2,b\n")
+	gz := gzipBytes(t, csv)
+	zw, _ := zstd.NewWriter(nil)
+	zst := zw.EncodeAll(csv, nil)
+	tests := []struct {
+		name   string
+		data   []byte
+		cfg    catalog.FileConfig
+		rows   int
+		status string
+		reason string
+		comp   string
+	}{
+		{"a.csv", csv, csvHeader, 2, StatusOK, "", "none"},
+		{"a.csv.gz", gz, csvHeader, 2, StatusOK, "", "gzip"},
+		{"a.csv", gz, csvHeader, 2, StatusOK, "", "gzip"},
+		{"a.csv.zst", zst, csvHeader, 2, StatusOK, "", "zstd"},
+		{"a.bin", zst, csvHeader, 2, StatusOK, "", "zstd"},
+		{"multi.csv.gz", gzipBytes(t, []byte("id,name\n1,a\n"), []byte("2,b\n"), nil, []byte("3,c\n")), csvHeader, 3, StatusOK, "", "gzip"},
+		{"trunc.csv.gz", gz[:len(gz)-12], csvHeader, 0, StatusFailed, "truncated gzip stream", "gzip"},
+		{"trunc.csv.zst", zst[:len(zst)-5], csvHeader, 0, StatusFailed, "truncated zstd stream", "zstd"},
+		{"plain.csv.gz", csv, csvHeader, 0, StatusFailed, "name says gzip but the content is not gzip", "none"},
+		{"forced.csv", csv, catalog.FileConfig{Format: catalog.FormatCSV, Header: true, Compression: "gzip"}, 0, StatusFailed, "not a gzip stream", "gzip"},
+		{"utf16be.csv", []byte("\xfe\xff\x00i\x00d"), csvHeader, 0, StatusFailed, "not UTF-8 (UTF-16BE byte-order mark)", "none"},
+		{"bin.csv", []byte("id,name\n1,\x00\x01\x02\n"), csvHeader, 0, StatusFailed, "not a text file (NUL byte at offset 10)", "none"},
+		{"blank.csv", []byte("\n\n"), csvHeader, 0, StatusEmpty, "empty file (no header)", "none"},
+		{"bom-only.csv", []byte("\xef\xbb\xbf"), csvHeader, 0, StatusEmpty, "empty file", "none"},
+		{"dup.csv", []byte("id,id\n"), csvHeader, 0, StatusFailed, `header: column "id" appears twice`, "none"},
+		{"missing.csv", []byte("id\n1\n"), csvHeader, 0, StatusFailed, `header does not match the schema: column "name" is missing`, "none"},
+		{"extra.csv", []byte("id,name,x\n1\n"), csvHeader, 0, StatusFailed, `header does not match the schema: column "x" is not in the schema`, "none"},
+		{"notparquet.parquet", csv, parquetCfg, 0, StatusFailed, "", "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readFile(t, tt.data, tt.name, fields, tt.cfg, Options{})
+			if got, want := len(res.rows), tt.rows; got != want {
+				t.Errorf("rows = %d; want %d", got, want)
+			}
+			if got, want := res.sum.Status, tt.status; got != want {
+				t.Errorf("status = %q (%s); want %q", got, res.sum.Reason, want)
+			}
+			if tt.reason != "" && res.sum.Reason != tt.reason {
+				t.Errorf("reason = %q; want %q", res.sum.Reason, tt.reason)
+			}
+			if got, want := res.sum.Compression, tt.comp; got != want {
+				t.Errorf("compression = %q; want %q", got, want)
+			}
+			if tt.status == StatusFailed && res.err == nil {
+				t.Errorf("no file error")
+			}
+			if got, want := res.sum.BytesRead, int64(len(tt.data)); tt.status == StatusOK && got != want {
+				t.Errorf("bytes read = %d; want %d", got, want)
+			}
+			if tt.status == StatusOK && res.sum.BytesDecompressed < int64(len("id,name\n1,a\n2,b\n")) {
+				t.Errorf("bytes decompressed = %d", res.sum.BytesDecompressed)
+			}
+		})
+	}
+}
+
+func TestValidations(t *testing.T) {
+	f64 := func(v float64) *float64 { return &v }
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		field  catalog.Field
+		in     string
+		reason string
+	}{
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{Enum: []string{"a", "b"}}}, "a", ""},
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{Enum: []string{"a", "b"}}}, "c", "not in enum [a b]"},
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{Regex: `^[A-Z]{2}\d+$`}}, "AB12", ""},
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{Regex: `^[A-Z]{2}\d+$`}}, "ab12", `does not match regex ^[A-Z]{2}\d+$`},
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{MinLength: n(2), MaxLength: n(3)}}, "été", ""},
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{MaxLength: n(3)}}, "étés", "longer than max_length 3"},
+		{catalog.Field{Name: "s", Type: "string", Validations: &catalog.Validations{MinLength: n(2)}}, "é", "shorter than min_length 2"},
+		{catalog.Field{Name: "n", Type: "long", Validations: &catalog.Validations{Min: f64(0), Max: f64(100)}}, "100", ""},
+		{catalog.Field{Name: "n", Type: "long", Validations: &catalog.Validations{Min: f64(0), Max: f64(100)}}, "101", "above max 100"},
+		{catalog.Field{Name: "n", Type: "long", Validations: &catalog.Validations{Min: f64(0.5)}}, "0", "below min 0.5"},
+		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Max: f64(1.5)}}, "1.51", "above max 1.5"},
+		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Regex: amountRegex}}, "1234567890.12", ""},
+		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Regex: amountRegex}}, "x", "not a number"},
+		{catalog.Field{Name: "b", Type: "boolean", Validations: &catalog.Validations{Enum: []string{"true"}}}, "yes", "not in enum [true]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field.Name+"/"+tt.in, func(t *testing.T) {
+			res := readFile(t, []byte(tt.in+"\n"), "v.csv", []catalog.Field{tt.field}, catalog.FileConfig{Format: catalog.FormatCSV}, Options{})
+			got := ""
+			if len(res.rejects) > 0 {
+				got = res.rejects[0].Reason
+			}
+			if got != tt.reason {
+				t.Errorf("reason = %q; want %q", got, tt.reason)
+			}
+		})
+	}
+}
+
+func TestRejectValue(t *testing.T) {
+	long := strings.Repeat("é", 80) // 160 bytes
+	got := rejectValue([]byte(long))
+	if len(got) > maxRejectValue || !strings.HasPrefix(long, got) || len(got) != 100 {
+		t.Errorf("rejectValue = %d bytes %q", len(got), got)
+	}
+	if got, want := rejectValue([]byte("a\xffb")), "a\uFFFDb"; got != want {
+		t.Errorf("rejectValue = %q; want %q", got, want)
+	}
+}
+
+func TestOpenConfigErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		fields []catalog.Field
+		cfg    catalog.FileConfig
+	}{
+		{"no fields", nil, csvHeader},
+		{"bad type", []catalog.Field{fld("a", "decimal", false)}, csvHeader},
+		{"bad regex", []catalog.Field{{Name: "a", Type: "string", Validations: &catalog.Validations{Regex: "("}}}, csvHeader},
+		{"bad format", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "xml"}},
+		{"bad delimiter", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Delimiter: ";;"}},
+		{"delimiter is quote", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Delimiter: `"`}},
+		{"bad compression", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Compression: "lz4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Open(bytes.NewReader([]byte("a\n")), "x.csv", tt.fields, tt.cfg, Options{}); err == nil {
+				t.Errorf("Open succeeded; want an error")
+			}
+		})
+	}
+}
