@@ -50,6 +50,10 @@ type Catalog struct {
 	cat       *icesql.Catalog
 	warehouse string // file:// URI
 	log       *slog.Logger
+
+	// Parquet layout of new tables (tests make them small).
+	rowGroupBytes   int64
+	targetFileBytes int64
 }
 
 // Table describes a dataset's table.
@@ -97,7 +101,13 @@ func Open(ctx context.Context, db *sql.DB, warehouse string, logger *slog.Logger
 			return nil, fmt.Errorf("open tables: create namespace: %w", err)
 		}
 	}
-	return &Catalog{cat: cat, warehouse: uri, log: logger}, nil
+	return &Catalog{
+		cat:             cat,
+		warehouse:       uri,
+		log:             logger,
+		rowGroupBytes:   defaultRowGroupBytes,
+		targetFileBytes: defaultTargetFileBytes,
+	}, nil
 }
 
 // Close releases the catalog's resources; it leaves the database open.
@@ -129,7 +139,7 @@ func (c *Catalog) CreateTable(ctx context.Context, datasetID int64, fields []cat
 	if err != nil {
 		return Table{}, fmt.Errorf("create table: %w", err)
 	}
-	props, err := tableProperties(sc)
+	props, err := c.tableProperties(sc)
 	if err != nil {
 		return Table{}, fmt.Errorf("create table: %w", err)
 	}
@@ -146,7 +156,7 @@ func (c *Catalog) CreateTable(ctx context.Context, datasetID int64, fields []cat
 }
 
 // tableProperties are set on each new table.
-func tableProperties(sc *iceberg.Schema) (iceberg.Properties, error) {
+func (c *Catalog) tableProperties(sc *iceberg.Schema) (iceberg.Properties, error) {
 	// A name mapping lets readers resolve the columns of Parquet files that
 	// lack field ids (inlet's own files carry them).
 	mapping, err := jsonString(sc.NameMapping())
@@ -157,16 +167,16 @@ func tableProperties(sc *iceberg.Schema) (iceberg.Properties, error) {
 		table.PropertyFormatVersion:       "2",
 		table.DefaultNameMappingKey:       mapping,
 		table.ParquetCompressionKey:       "zstd",
-		table.ParquetRowGroupSizeBytesKey: strconv.Itoa(rowGroupBytes),
-		table.WriteTargetFileSizeBytesKey: strconv.Itoa(targetFileBytes),
+		table.ParquetRowGroupSizeBytesKey: strconv.FormatInt(c.rowGroupBytes, 10),
+		table.WriteTargetFileSizeBytesKey: strconv.FormatInt(c.targetFileBytes, 10),
 	}, nil
 }
 
 // Parquet layout. A row group is buffered (encoded and compressed) in
 // memory until it is flushed, so its size bounds a commit's memory.
 const (
-	rowGroupBytes   = 32 << 20
-	targetFileBytes = 256 << 20
+	defaultRowGroupBytes   = 32 << 20
+	defaultTargetFileBytes = 256 << 20
 )
 
 // Describe returns the dataset's table.
