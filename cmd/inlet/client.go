@@ -122,7 +122,45 @@ func (c *apiClient) do(method, path string, in, out any) error {
 		*p = raw
 		return nil
 	}
-	return json.Unmarshal(raw, out)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // snapshot ids need all 64 bits
+	return dec.Decode(out)
+}
+
+// download streams a reply body to a file.
+func (c *apiClient) download(path, file string) error {
+	req, err := http.NewRequest("GET", c.server+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("call the console at %s: %w", c.server, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		var e struct{ Error apiError }
+		if json.Unmarshal(raw, &e) == nil && e.Error.Code != "" {
+			return &e.Error
+		}
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	tmp := file + ".part"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
 }
 
 // print writes v as JSON with --json, else through table.

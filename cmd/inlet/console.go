@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -19,14 +20,19 @@ import (
 
 	"inlet/internal/catalog"
 	"inlet/internal/console/api"
+	"inlet/internal/delivery"
 	"inlet/internal/meta"
 	"inlet/internal/provision"
+	"inlet/internal/tables"
 )
 
 // consoleDeps is what the console needs, built by serve.
 type consoleDeps struct {
-	api *api.Server
-	cat *catalog.Store
+	api    *api.Server
+	cat    *catalog.Store
+	runner *delivery.Runner
+	tables *tables.Catalog
+	poll   time.Duration // 0: events from the embedded cloud
 }
 
 // newConsole opens the catalog and builds the API over a provisioner that
@@ -76,15 +82,75 @@ func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL stri
 		}
 	}
 	prov := provision.New(pc, log)
+	warehouse := cfg.Warehouse
+	if warehouse == "" {
+		warehouse = filepath.Join(cfg.Data, "warehouse")
+	}
+	tbl, err := tables.Open(ctx, db.SQL(), warehouse, log)
+	if err != nil {
+		return nil, fmt.Errorf("open the dataset tables: %w", err)
+	}
+	runner, err := delivery.New(ctx, delivery.Config{
+		DB: db, Catalog: cat, Tables: tbl, S3: pc.S3, Dir: filepath.Join(cfg.Data, "ingest"), Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	a := api.New(api.Config{
 		Catalog:      cat,
 		Provisioner:  prov,
+		Ingestion:    runner,
+		Tables:       tableInfo{tbl},
 		BucketPrefix: cfg.BucketPrefix,
 		Region:       cfg.Region,
 		Endpoint:     pc.Endpoint,
 		Logger:       log,
 	})
-	return &consoleDeps{api: a, cat: cat}, nil
+	d := &consoleDeps{api: a, cat: cat, runner: runner, tables: tbl}
+	if cfg.Cloud == "aws" {
+		d.poll = cfg.PollInterval
+	}
+	return d, nil
+}
+
+// start runs the ingestion runner (and the poller on AWS) until ctx ends.
+func (d *consoleDeps) start(ctx context.Context) {
+	d.runner.Start(ctx)
+	if d.poll > 0 {
+		go d.runner.Poll(ctx, d.poll, d.tenantIDs)
+	}
+	go d.resume(ctx)
+}
+
+func (d *consoleDeps) tenantIDs(ctx context.Context) ([]int64, error) {
+	ts, err := d.cat.ListTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids, nil
+}
+
+// tableInfo adapts the tables package to the API's view of a table.
+type tableInfo struct{ *tables.Catalog }
+
+func (t tableInfo) Info(ctx context.Context, datasetID int64) (api.TableInfo, error) {
+	desc, err := t.Describe(ctx, datasetID)
+	if err != nil {
+		return api.TableInfo{}, err
+	}
+	snaps, err := t.Snapshots(ctx, datasetID)
+	if err != nil {
+		return api.TableInfo{}, err
+	}
+	info := api.TableInfo{MetadataLocation: desc.MetadataLocation, CurrentSnapshotID: desc.SnapshotID, Snapshots: []api.Snapshot{}}
+	for _, s := range snaps {
+		info.Snapshots = append(info.Snapshots, api.Snapshot{ID: s.ID, ParentID: s.ParentID, Timestamp: s.Timestamp, Operation: s.Operation, Summary: s.Summary})
+	}
+	return info, nil
 }
 
 // handler serves the API and health checks.
@@ -133,13 +199,9 @@ func readSharedCredentials(path string) (id, secret string, err error) {
 
 // resume finishes provisioning left unfinished by a crash or restart.
 func (d *consoleDeps) resume(ctx context.Context) {
-	ts, err := d.cat.ListTenants(ctx)
+	ids, err := d.tenantIDs(ctx)
 	if err != nil {
 		return
-	}
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
 	}
 	d.api.Resume(ctx, ids)
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -117,13 +120,72 @@ func newDatasetCmd() *cobra.Command {
 		},
 	}
 	del.Flags().BoolVar(&force, "force", false, "delete even while sources exist")
-	cmd.AddCommand(create, list, show, del)
+	var limit, offset int64
+	rows := &cobra.Command{
+		Use:   "rows ID",
+		Short: "Print a dataset's rows",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Columns []string `json:"columns"`
+				Rows    [][]any  `json:"rows"`
+			}
+			if err := c.do("GET", fmt.Sprintf("/api/v1/datasets/%s/rows?limit=%d&offset=%d", args[0], limit, offset), nil, &out); err != nil {
+				return err
+			}
+			return c.print(cmd, out, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, strings.Join(out.Columns, "\t"))
+				for _, r := range out.Rows {
+					cells := make([]string, len(r))
+					for i, v := range r {
+						if v == nil {
+							cells[i] = "NULL"
+						} else {
+							cells[i] = fmt.Sprint(v)
+						}
+					}
+					fmt.Fprintln(tw, strings.Join(cells, "\t"))
+				}
+				tw.Flush()
+			})
+		},
+	}
+	rows.Flags().Int64Var(&limit, "limit", 100, "rows at most")
+	rows.Flags().Int64Var(&offset, "offset", 0, "rows to skip")
+
+	var format, output string
+	export := &cobra.Command{
+		Use:   "export ID",
+		Short: "Export a dataset's rows as CSV or Parquet",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			if output == "" {
+				return errors.New("-o FILE is required")
+			}
+			return c.download(fmt.Sprintf("/api/v1/datasets/%s/export?format=%s", args[0], url.QueryEscape(format)), output)
+		},
+	}
+	export.Flags().StringVar(&format, "format", "csv", "csv or parquet")
+	export.Flags().StringVarP(&output, "output", "o", "", "file to write")
+	cmd.AddCommand(create, list, show, del, rows, export)
 	return cmd
 }
 
 func printDataset(w io.Writer, d map[string]any) {
 	file, _ := d["file"].(map[string]any)
 	fmt.Fprintf(w, "id          %v\nname        %v\nformat      %v\nwrite mode  %v\n", d["id"], d["name"], file["format"], d["write_mode"])
+	if t, ok := d["table"].(map[string]any); ok {
+		fmt.Fprintf(w, "table       %v\nsnapshot    %v\n", t["metadata_location"], t["current_snapshot_id"])
+	}
 	if v, ok := d["description"]; ok && v != "" {
 		fmt.Fprintf(w, "description %v\n", v)
 	}

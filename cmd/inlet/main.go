@@ -16,7 +16,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newCloudCmd(), newTenantCmd(), newUserCmd(), newTokenCmd(), newDatasetCmd(), newSourceCmd())
+	root.AddCommand(newServeCmd(), newCloudCmd(), newTenantCmd(), newUserCmd(), newTokenCmd(), newDatasetCmd(), newSourceCmd(), newIngestCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "inlet:", err)
 		os.Exit(1)

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,6 +38,8 @@ type serveConfig struct {
 	LogFormat    string
 	Cloud        string // embedded or aws
 	BucketPrefix string
+	Warehouse    string
+	PollInterval time.Duration
 }
 
 func defaultServeConfig() serveConfig {
@@ -49,6 +52,7 @@ func defaultServeConfig() serveConfig {
 		LogFormat:    "json",
 		Cloud:        "embedded",
 		BucketPrefix: "inlet",
+		PollInterval: 30 * time.Second,
 	}
 }
 
@@ -108,6 +112,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) (INLET_TLS_KEY)")
 	f.StringVar(&cfg.Cloud, "cloud", cfg.Cloud, "the cloud the console provisions in: embedded or aws (INLET_CLOUD)")
 	f.StringVar(&cfg.BucketPrefix, "bucket-prefix", cfg.BucketPrefix, "prefix of managed bucket names (INLET_BUCKET_PREFIX)")
+	f.StringVar(&cfg.Warehouse, "warehouse", cfg.Warehouse, "Iceberg warehouse directory (default DATA/warehouse) (INLET_WAREHOUSE)")
+	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "with --cloud aws, how often buckets are listed for new file sets (INLET_POLL_INTERVAL)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (INLET_LOG_LEVEL)")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "json or text (INLET_LOG_FORMAT)")
 	bindEnv(f)
@@ -155,6 +161,9 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 		return err
 	}
 	defer db.Close()
+	// The console's ingestion runner hears of new objects from the
+	// embedded cloud; it is set once the console is built.
+	var onCreated atomic.Pointer[func(bucket, key string)]
 	c, err := cloud.Open(ctx, cloud.Options{
 		DataDir:   cfg.Data,
 		Region:    cfg.Region,
@@ -162,6 +171,11 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 		MasterKey: os.Getenv("INLET_MASTER_KEY"),
 		Logger:    log,
 		DB:        db,
+		ObjectCreated: func(bucket, key string) {
+			if f := onCreated.Load(); f != nil {
+				(*f)(bucket, key)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -225,7 +239,13 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 	if err != nil {
 		return err
 	}
-	go console.resume(ctx)
+	if cfg.Cloud == "embedded" {
+		f := console.runner.ObjectCreated
+		onCreated.Store(&f)
+	}
+	console.start(ctx)
+	defer console.runner.Wait()
+	defer console.tables.Close()
 	fmt.Fprintf(out, "console:         http://%s\n", consoleLn.Addr())
 	fmt.Fprintf(out, "platform account %s; root credentials in %s\n", c.PlatformAccount().ID, c.CredentialsPath())
 	fmt.Fprintf(out, "admin token:     %s\n", filepath.Join(cfg.Data, "admin-token"))

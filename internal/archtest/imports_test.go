@@ -20,6 +20,7 @@ var consoleSide = []string{
 	"inlet/internal/provision",
 	"inlet/internal/ingest",
 	"inlet/internal/tables",
+	"inlet/internal/delivery",
 }
 
 // cloudSide are the embedded cloud's front and domain packages.

@@ -51,8 +51,25 @@ func (s *Server) getDataset(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, d)
+	out := datasetOut{Dataset: d}
+	if s.cfg.Tables != nil {
+		if info, err := s.cfg.Tables.Info(c.r.Context(), id); err == nil {
+			out.Table = &tableSummary{MetadataLocation: info.MetadataLocation, CurrentSnapshotID: info.CurrentSnapshotID}
+		}
+	}
+	writeJSON(c.w, 200, out)
 	return nil
+}
+
+// datasetOut is a dataset with its table's current state, once it has one.
+type datasetOut struct {
+	catalog.Dataset
+	Table *tableSummary `json:"table,omitempty"`
+}
+
+type tableSummary struct {
+	MetadataLocation  string `json:"metadata_location"`
+	CurrentSnapshotID int64  `json:"current_snapshot_id,omitempty"`
 }
 
 type datasetUpdate struct {

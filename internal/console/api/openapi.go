@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"inlet/internal/catalog"
+	"inlet/internal/delivery"
 )
 
 // schemaTypes maps the schema names of the route table to the Go types the
@@ -32,7 +33,7 @@ var schemaTypes = map[string]any{
 	"TokenCreate":   tokenCreate{},
 	"TokenCreated":  tokenOut{},
 	"DatasetSpec":   catalog.DatasetSpec{},
-	"Dataset":       catalog.Dataset{},
+	"Dataset":       datasetOut{},
 	"DatasetUpdate": datasetUpdate{},
 	"DatasetList": struct {
 		Datasets []catalog.Dataset `json:"datasets"`
@@ -42,7 +43,19 @@ var schemaTypes = map[string]any{
 	"SourceList": struct {
 		Sources []catalog.Source `json:"sources"`
 	}{},
-	"Instructions": instructionsOut{},
+	"Instructions":    instructionsOut{},
+	"IngestionCreate": ingestionCreate{},
+	"Ingestion":       delivery.Run{},
+	"IngestionList": struct {
+		Ingestions []delivery.Run `json:"ingestions"`
+	}{},
+	"Rows": struct {
+		Columns []string `json:"columns"`
+		Rows    [][]any  `json:"rows"`
+		Limit   int64    `json:"limit"`
+		Offset  int64    `json:"offset"`
+	}{},
+	"TableInfo": TableInfo{},
 	"Error": struct {
 		Error struct {
 			Code    string `json:"code"`

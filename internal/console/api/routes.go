@@ -1,9 +1,5 @@
 package api
 
-import (
-	"net/http"
-)
-
 type authLevel int
 
 const (
@@ -41,6 +37,14 @@ var routes = []route{
 	{"PATCH", "/api/v1/datasets/{dataset}", authAny, "Rename or describe a dataset", "DatasetUpdate", "Dataset", 200, (*Server).updateDataset},
 	{"DELETE", "/api/v1/datasets/{dataset}", authAny, "Delete a dataset (?force=true while sources exist)", "", "", 204, (*Server).deleteDataset},
 
+	{"POST", "/api/v1/datasets/{dataset}/ingestions", authAny, "Ingest a file-set folder of a source into the dataset", "IngestionCreate", "Ingestion", 202, (*Server).triggerIngestion},
+	{"GET", "/api/v1/datasets/{dataset}/ingestions", authAny, "List the dataset's ingestions", "", "IngestionList", 200, (*Server).listIngestions},
+	{"GET", "/api/v1/datasets/{dataset}/rows", authAny, "Read the dataset's rows (?limit=&offset=)", "", "Rows", 200, (*Server).datasetRows},
+	{"GET", "/api/v1/datasets/{dataset}/snapshots", authAny, "The dataset's Iceberg table and snapshots", "", "TableInfo", 200, (*Server).datasetSnapshots},
+	{"GET", "/api/v1/datasets/{dataset}/export", authAny, "Export the dataset's rows (?format=csv|parquet)", "", "", 200, (*Server).exportDataset},
+	{"GET", "/api/v1/ingestions/{ingestion}", authAny, "Show an ingestion with its progress and first rejects", "", "Ingestion", 200, (*Server).getIngestion},
+	{"GET", "/api/v1/ingestions/{ingestion}/rejects", authAny, "Download every reject of an ingestion (JSON Lines)", "", "", 200, (*Server).ingestionRejects},
+
 	{"POST", "/api/v1/sources", authAny, "Create a managed-bucket source and provision it", "SourceCreate", "Source", 201, (*Server).createSource},
 	{"GET", "/api/v1/sources", authAny, "List sources", "", "SourceList", 200, (*Server).listSources},
 	{"GET", "/api/v1/sources/{source}", authAny, "Show a source", "", "Source", 200, (*Server).getSource},
@@ -48,5 +52,3 @@ var routes = []route{
 	{"POST", "/api/v1/sources/{source}/retry", authAny, "Retry the provisioning of a failed source", "", "Source", 200, (*Server).retrySource},
 	{"GET", "/api/v1/sources/{source}/instructions", authAny, "Partner instructions (?format=text for plain text)", "", "Instructions", 200, (*Server).sourceInstructions},
 }
-
-var _ = http.MethodGet

@@ -33,6 +33,8 @@ type Provisioner interface {
 type Config struct {
 	Catalog     *catalog.Store
 	Provisioner Provisioner
+	Ingestion   Ingestion
+	Tables      Tables
 	// BucketPrefix starts every managed bucket's name (default "inlet").
 	BucketPrefix string
 	// Region and Endpoint describe the cloud partners write to; Endpoint

@@ -1,0 +1,334 @@
+package api
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"inlet/internal/catalog"
+	"inlet/internal/delivery"
+)
+
+// Ingestion runs file sets into datasets.
+type Ingestion interface {
+	Trigger(ctx context.Context, src catalog.Source, datasetID int64, folder, trigger string) (delivery.Run, error)
+	Get(ctx context.Context, tenantID, id int64) (delivery.Run, error)
+	List(ctx context.Context, tenantID, datasetID int64, limit int) ([]delivery.Run, error)
+	RejectsPath(run delivery.Run) string
+}
+
+// Tables reads datasets' tables.
+type Tables interface {
+	Scan(ctx context.Context, datasetID int64, limit, offset int64) ([]string, [][]any, error)
+	ScanRecords(ctx context.Context, datasetID int64) (array.RecordReader, error)
+	Info(ctx context.Context, datasetID int64) (TableInfo, error)
+}
+
+// TableInfo describes a dataset's Iceberg table.
+type TableInfo struct {
+	MetadataLocation  string     `json:"metadata_location"`
+	CurrentSnapshotID int64      `json:"current_snapshot_id,omitempty"`
+	Snapshots         []Snapshot `json:"snapshots"`
+}
+
+// Snapshot is one Iceberg snapshot of a dataset.
+type Snapshot struct {
+	ID        int64             `json:"id"`
+	ParentID  int64             `json:"parent_id,omitempty"`
+	Timestamp time.Time         `json:"timestamp"`
+	Operation string            `json:"operation"`
+	Summary   map[string]string `json:"summary"`
+}
+
+type ingestionCreate struct {
+	Source int64  `json:"source"`
+	Folder string `json:"folder"`
+}
+
+func (s *Server) triggerIngestion(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	dsID, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
+		return err
+	}
+	var in ingestionCreate
+	if err := c.decode(&in); err != nil {
+		return err
+	}
+	if in.Source <= 0 {
+		return badRequest("source", "source (a source id) is required")
+	}
+	if err := delivery.ValidateFolder(in.Folder); err != nil {
+		return badRequest("folder", "%v", err)
+	}
+	src, err := s.cfg.Catalog.GetSource(c.r.Context(), tid, in.Source)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return badRequest("source", "no source %d", in.Source)
+	}
+	if err != nil {
+		return err
+	}
+	run, err := s.cfg.Ingestion.Trigger(c.r.Context(), src, dsID, in.Folder, "api")
+	switch {
+	case errors.Is(err, delivery.ErrAlreadyIngested):
+		writeJSON(c.w, 409, map[string]any{"error": map[string]any{
+			"code": "conflict", "message": fmt.Sprintf("file set %s was already ingested as snapshot %d (run %d)", in.Folder, run.SnapshotID, run.ID),
+			"snapshot_id": run.SnapshotID, "run_id": run.ID,
+		}})
+		return nil
+	case errors.Is(err, delivery.ErrInProgress):
+		writeJSON(c.w, 409, map[string]any{"error": map[string]any{
+			"code": "conflict", "message": fmt.Sprintf("file set %s is being ingested (run %d)", in.Folder, run.ID), "run_id": run.ID,
+		}})
+		return nil
+	case err != nil:
+		return err
+	}
+	writeJSON(c.w, 202, run)
+	return nil
+}
+
+func (s *Server) listIngestions(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	dsID, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
+		return err
+	}
+	runs, err := s.cfg.Ingestion.List(c.r.Context(), tid, dsID, 100)
+	if err != nil {
+		return err
+	}
+	if runs == nil {
+		runs = []delivery.Run{}
+	}
+	writeJSON(c.w, 200, map[string]any{"ingestions": runs})
+	return nil
+}
+
+func (s *Server) run(c *call) (delivery.Run, error) {
+	tid, err := c.tenant()
+	if err != nil {
+		return delivery.Run{}, err
+	}
+	id, err := c.id("ingestion")
+	if err != nil {
+		return delivery.Run{}, err
+	}
+	run, err := s.cfg.Ingestion.Get(c.r.Context(), tid, id)
+	if errors.Is(err, delivery.ErrNotFound) {
+		return run, catalog.ErrNotFound
+	}
+	return run, err
+}
+
+func (s *Server) getIngestion(c *call) error {
+	run, err := s.run(c)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, run)
+	return nil
+}
+
+// ingestionRejects streams the full reject report as JSON Lines.
+func (s *Server) ingestionRejects(c *call) error {
+	run, err := s.run(c)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Content-Type", "application/x-ndjson")
+	f, err := os.Open(s.cfg.Ingestion.RejectsPath(run))
+	if errors.Is(err, os.ErrNotExist) {
+		c.w.WriteHeader(200)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	c.w.WriteHeader(200)
+	_, err = io.Copy(c.w, f)
+	return err
+}
+
+func (s *Server) datasetRows(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	dsID, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
+		return err
+	}
+	limit, err := intParam(c.r, "limit", 100, 0, 10000)
+	if err != nil {
+		return err
+	}
+	offset, err := intParam(c.r, "offset", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	cols, rows, err := s.cfg.Tables.Scan(c.r.Context(), dsID, limit, offset)
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = [][]any{}
+	}
+	writeJSON(c.w, 200, map[string]any{"columns": cols, "rows": rows, "limit": limit, "offset": offset})
+	return nil
+}
+
+func intParam(r *http.Request, name string, def, lo, hi int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest(name, "%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+func (s *Server) datasetSnapshots(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	dsID, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
+		return err
+	}
+	info, err := s.cfg.Tables.Info(c.r.Context(), dsID)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, info)
+	return nil
+}
+
+// exportDataset streams the dataset's rows as CSV or Parquet.
+func (s *Server) exportDataset(c *call) error {
+	tid, err := c.tenant()
+	if err != nil {
+		return err
+	}
+	dsID, err := c.id("dataset")
+	if err != nil {
+		return err
+	}
+	ds, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID)
+	if err != nil {
+		return err
+	}
+	format := c.r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "parquet" {
+		return badRequest("format", "format must be csv or parquet")
+	}
+	rr, err := s.cfg.Tables.ScanRecords(c.r.Context(), dsID)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	name := fmt.Sprintf("dataset-%d.%s", ds.ID, format)
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	if format == "csv" {
+		c.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		c.w.WriteHeader(200)
+		return writeCSV(c.w, rr)
+	}
+	c.w.Header().Set("Content-Type", "application/vnd.apache.parquet")
+	c.w.WriteHeader(200)
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
+	fw, err := pqarrow.NewFileWriter(rr.Schema(), c.w, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		return err
+	}
+	for rr.Next() {
+		if err := fw.WriteBuffered(rr.Record()); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return err
+	}
+	return fw.Close()
+}
+
+func writeCSV(w io.Writer, rr array.RecordReader) error {
+	cw := csv.NewWriter(w)
+	sc := rr.Schema()
+	header := make([]string, sc.NumFields())
+	for i, f := range sc.Fields() {
+		header[i] = f.Name
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	row := make([]string, sc.NumFields())
+	for rr.Next() {
+		rec := rr.Record()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			for j := 0; j < int(rec.NumCols()); j++ {
+				row[j] = cellString(rec.Column(j), i)
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	if err := rr.Err(); err != nil {
+		return err
+	}
+	return cw.Error()
+}
+
+// cellString renders one value for CSV: NULL as an empty field,
+// timestamps in RFC 3339 UTC with microseconds, dates as YYYY-MM-DD.
+func cellString(col arrow.Array, i int) string {
+	if col.IsNull(i) {
+		return ""
+	}
+	switch a := col.(type) {
+	case *array.Timestamp:
+		return time.UnixMicro(int64(a.Value(i))).UTC().Format("2006-01-02T15:04:05.999999Z07:00")
+	case *array.Date32:
+		return a.Value(i).ToTime().Format("2006-01-02")
+	}
+	return col.ValueStr(i)
+}

@@ -1,0 +1,205 @@
+// Package delivery turns deliveries in managed buckets into dataset
+// snapshots: it notices file sets (a _SUCCESS marker, an explicit trigger,
+// or polling), reads their files through the S3 API, checks every row with
+// the dataset's schema, commits the accepted rows as one Iceberg snapshot,
+// and writes a receipt back into the bucket. Runs are recorded so that a
+// file set is ingested once and a crash resumes cleanly.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"inlet/internal/catalog"
+	"inlet/internal/meta"
+	"inlet/internal/tables"
+)
+
+// Summary keys of the snapshots inlet commits.
+const (
+	SummaryFileSet  = "inlet.file-set"
+	SummarySourceID = "inlet.source-id"
+	SummaryFolder   = "inlet.folder"
+	SummaryRunID    = "inlet.run-id"
+	SummaryRows     = "inlet.rows"
+)
+
+// Config configures a Runner.
+type Config struct {
+	DB      *meta.DB
+	Catalog *catalog.Store
+	Tables  *tables.Catalog
+	// S3 reads deliveries and writes receipts, with the platform's access.
+	S3 *s3.Client
+	// Dir keeps the full reject reports (one JSON Lines file per run).
+	Dir    string
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Runner ingests file sets, one at a time.
+type Runner struct {
+	cfg   Config
+	runs  runStore
+	log   *slog.Logger
+	queue chan int64
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	pending map[string]bool // file-set keys queued or running
+}
+
+// New prepares the runner's tables; Start runs it.
+func New(ctx context.Context, cfg Config) (*Runner, error) {
+	if err := cfg.DB.Migrate(ctx, "delivery", migrations); err != nil {
+		return nil, fmt.Errorf("migrate delivery: %w", err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create rejects dir: %w", err)
+	}
+	return &Runner{
+		cfg: cfg, runs: runStore{cfg.DB}, log: cfg.Logger.With("component", "ingest"),
+		queue: make(chan int64, 1024), pending: map[string]bool{},
+	}, nil
+}
+
+// Start resumes unfinished runs and processes the queue until ctx ends.
+func (r *Runner) Start(ctx context.Context) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.resume(ctx)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case id := <-r.queue:
+				r.process(ctx, id)
+			}
+		}
+	}()
+}
+
+// Wait blocks until the runner stopped after its context ended.
+func (r *Runner) Wait() { r.wg.Wait() }
+
+// resume requeues runs that a crash or shutdown left queued or running; a
+// run whose snapshot was committed before the crash is marked so.
+func (r *Runner) resume(ctx context.Context) {
+	runs, err := r.runs.unfinished(ctx)
+	if err != nil {
+		r.log.Error("resume ingestion runs", "error", err)
+		return
+	}
+	for _, run := range runs {
+		r.log.Info("resuming ingestion run", "run_id", run.ID, "dataset", run.DatasetID, "folder", run.Folder)
+		r.enqueue(run)
+	}
+}
+
+func (r *Runner) enqueue(run Run) {
+	r.mu.Lock()
+	r.pending[run.FileSet().Key()] = true
+	r.mu.Unlock()
+	r.queue <- run.ID
+}
+
+// ObjectCreated is the embedded cloud's event hand-off: a _SUCCESS marker
+// written into a file-set folder triggers its ingestion. Other keys are
+// ignored. It does not block the writer.
+func (r *Runner) ObjectCreated(bucket, key string) {
+	datasetID, folder, ok := ParseSuccessKey(key)
+	if !ok {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		src, err := r.cfg.Catalog.SourceByBucket(ctx, bucket)
+		if err != nil {
+			r.log.Warn("success marker in a bucket that belongs to no source", "bucket", bucket, "key", key)
+			return
+		}
+		_, err = r.Trigger(ctx, src, datasetID, folder, "success-file")
+		if err != nil && !errors.Is(err, ErrAlreadyIngested) && !errors.Is(err, ErrInProgress) {
+			r.log.Warn("trigger from success marker", "bucket", bucket, "key", key, "error", err)
+		}
+	}()
+}
+
+// Trigger queues the ingestion of a file set of a source. A file set that
+// was committed already answers ErrAlreadyIngested with the run that
+// committed it; one queued or running answers ErrInProgress.
+func (r *Runner) Trigger(ctx context.Context, src catalog.Source, datasetID int64, folder, trigger string) (Run, error) {
+	if err := ValidateFolder(folder); err != nil {
+		return Run{}, err
+	}
+	fs := FileSet{Bucket: src.Bucket, DatasetID: datasetID, Folder: folder}
+	prior, err := r.runs.forFileSet(ctx, fs)
+	if err != nil {
+		return Run{}, err
+	}
+	for _, p := range prior {
+		switch p.Status {
+		case StatusCommitted:
+			return p, ErrAlreadyIngested
+		case StatusQueued, StatusRunning:
+			return p, ErrInProgress
+		}
+	}
+	run := Run{
+		TenantID: src.TenantID, DatasetID: datasetID, SourceID: src.ID, Bucket: src.Bucket, Folder: folder,
+		Trigger: trigger, Status: StatusQueued, CreatedAt: r.cfg.Now().UTC(),
+	}
+	// A file set whose dataset is not the source tenant's is refused, with
+	// the reason in the receipt, as a failed run.
+	if _, err := r.cfg.Catalog.GetDataset(ctx, src.TenantID, datasetID); err != nil {
+		run.Status = StatusFailed
+		run.Error = fmt.Sprintf("dataset %d does not exist or does not belong to this source's tenant", datasetID)
+		if err := r.runs.insert(ctx, &run); err != nil {
+			return Run{}, err
+		}
+		r.writeReceipt(ctx, &run)
+		return run, nil
+	}
+	if err := r.runs.insert(ctx, &run); err != nil {
+		return Run{}, err
+	}
+	r.log.Info("file set queued", "run_id", run.ID, "bucket", run.Bucket, "dataset", datasetID, "folder", folder, "trigger", trigger)
+	r.enqueue(run)
+	return run, nil
+}
+
+// Get returns a run of a tenant.
+func (r *Runner) Get(ctx context.Context, tenantID, id int64) (Run, error) {
+	return r.runs.get(ctx, tenantID, id)
+}
+
+// List returns a dataset's newest runs.
+func (r *Runner) List(ctx context.Context, tenantID, datasetID int64, limit int) ([]Run, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return r.runs.list(ctx, tenantID, datasetID, limit)
+}
+
+// RejectsPath is the full reject report of a run (JSON Lines), which may
+// not exist when the run rejected nothing.
+func (r *Runner) RejectsPath(run Run) string {
+	return filepath.Join(r.cfg.Dir, fmt.Sprintf("run-%d.rejects.jsonl", run.ID))
+}
