@@ -173,6 +173,22 @@ bucket_location = us-east-1
 		t.Errorf("s3cmd info does not report 2048 bytes:\n%s", info)
 	}
 
+	// s3cmd cp copies the source's ACL (GetObjectAcl, CopyObject,
+	// PutObjectAcl). On a bucket with ACLs disabled S3 refuses that last
+	// call with AccessControlListNotSupported, so either answer is right.
+	_, stderr, err := tryCmd(t, env, s3cmdBin, "-c", conf, "--no-progress", "cp",
+		"s3://"+bucket+"/p/notes.csv", "s3://"+bucket+"/p/copy.csv")
+	if err != nil && !strings.Contains(stderr, "AccessControlListNotSupported") {
+		t.Errorf("s3cmd cp: %v\n%s", err, tail(stderr, 10))
+	}
+	// A partner copies with --acl-private and the bucket-owner-full-control
+	// header, which skips both ACL calls.
+	sc("cp", "--acl-private", "--add-header=x-amz-acl:bucket-owner-full-control",
+		"s3://"+bucket+"/p/notes.csv", "s3://"+bucket+"/p/partner-copy.csv")
+	got = filepath.Join(dir, "partner-copy.csv")
+	sc("get", "--force", "s3://"+bucket+"/p/partner-copy.csv", got)
+	sameFile(t, got, smallSHA)
+
 	// Above 15 MiB s3cmd uploads in 15 MiB parts.
 	big, bigSHA := makeFile(t, dir, "big.bin", 20*mib)
 	sc("put", big, "s3://"+bucket+"/big.bin")

@@ -59,6 +59,13 @@ with open(back, "rb") as f:
     assert sha(f.read()) == sha(data), "download_file returned different bytes"
 step("download_file 17 MiB ok")
 
+step("managed copy 17 MiB (UploadPartCopy)")
+s3.copy({"Bucket": bucket, "Key": "big.bin"}, bucket, "big-copy.bin")
+s3.download_file(bucket, "big-copy.bin", back)
+with open(back, "rb") as f:
+    assert sha(f.read()) == sha(data), "managed copy returned different bytes"
+step("managed copy ok")
+
 v4 = boto3.client("s3", endpoint_url=endpoint, config=Config(signature_version="s3v4"))
 url = v4.generate_presigned_url(
     "get_object", Params={"Bucket": bucket, "Key": "small.bin"}, ExpiresIn=300)
