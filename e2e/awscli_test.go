@@ -262,5 +262,4 @@ func awsCLISuite(t *testing.T, s *server, bin, version, scheme string) {
 		}
 		a.run(t, "s3", "rb", "s3://"+dst)
 	})
-	_ = os.Remove(big)
 }

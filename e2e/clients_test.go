@@ -195,9 +195,6 @@ bucket_location = us-east-1
 	got = filepath.Join(dir, "big.back")
 	sc("get", "--force", "s3://"+bucket+"/big.bin", got)
 	sameFile(t, got, bigSHA)
-	if err := os.Remove(big); err != nil {
-		t.Log(err)
-	}
 }
 
 func TestBoto3(t *testing.T) {
