@@ -91,16 +91,13 @@ func openDelimited(f *File, cfg catalog.FileConfig) (reader, error) {
 		return nil, fmt.Errorf("ingest: delimiter %q and quote %q cannot be used", d.delim, d.quote)
 	}
 	d.null, d.hasNull = cfg.NullMarker, cfg.NullMarker != ""
-	d.textBuf = newTextBuf(f.src, f.opts.BufferBytes, d.limit+2)
+	d.textBuf = newTextBuf(f.name, f.src, f.opts.BufferBytes, d.limit+2)
 	if f.src.empty {
 		f.setEmpty()
 		return d, nil
 	}
 	if err := d.fill(); err != nil {
 		return nil, asFileError(f.name, err)
-	}
-	if i := bytes.IndexByte(d.buf[:min(d.end, 64<<10)], 0); i >= 0 {
-		return nil, f.fileErr("not a text file (NUL byte at offset %d)", i)
 	}
 	d.expect = len(f.fields)
 	d.index = make([]int, len(f.fields))

@@ -494,7 +494,7 @@ func Open(r io.Reader, name string, fields []catalog.Field, cfg catalog.FileConf
 	default:
 		return nil, fmt.Errorf("ingest: unknown format %q", cfg.Format)
 	}
-	f.src, err = newSource(r, name, cfg.Compression)
+	f.src, err = newSource(r, name, cfg.Compression, cfg.Format != catalog.FormatParquet)
 	if err != nil {
 		return nil, err
 	}

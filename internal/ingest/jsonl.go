@@ -59,16 +59,13 @@ func openJSONL(f *File, cfg catalog.FileConfig) (reader, error) {
 		j.byName[f.fields[i].Name] = i
 	}
 	j.seen = make([]bool, len(f.fields))
-	j.textBuf = newTextBuf(f.src, f.opts.BufferBytes, j.limit+2)
+	j.textBuf = newTextBuf(f.name, f.src, f.opts.BufferBytes, j.limit+2)
 	if f.src.empty {
 		f.setEmpty()
 		return j, nil
 	}
 	if err := j.fill(); err != nil {
 		return nil, asFileError(f.name, err)
-	}
-	if i := bytes.IndexByte(j.buf[:min(j.end, 64<<10)], 0); i >= 0 {
-		return nil, f.fileErr("not a text file (NUL byte at offset %d)", i)
 	}
 	return j, nil
 }

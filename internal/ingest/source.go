@@ -49,10 +49,14 @@ type source struct {
 	seekable io.Reader
 }
 
+// sniffBytes is how much of a text file is checked for NUL bytes, which
+// no text in our formats holds and binary files are full of.
+const sniffBytes = 64 << 10
+
 // newSource opens the decompression chosen by compression ("", "auto",
 // "none", "gzip" or "zstd"), the name's extension and the magic bytes.
 // File problems are left in s.err; only a bad configuration is an error.
-func newSource(r io.Reader, name, compression string) (*source, error) {
+func newSource(r io.Reader, name, compression string, text bool) (*source, error) {
 	s := &source{raw: &countReader{r: r}, compression: compressionNone}
 	br := bufio.NewReaderSize(s.raw, 64<<10)
 	s.text = &countReader{r: br}
@@ -122,7 +126,7 @@ func newSource(r io.Reader, name, compression string) (*source, error) {
 		dec = &decodeErrors{r: dec, name: name, kind: s.compression}
 	}
 	// Peek past a byte-order mark and check for empty content.
-	tb := bufio.NewReaderSize(dec, 64<<10)
+	tb := bufio.NewReaderSize(dec, sniffBytes)
 	head, err := tb.Peek(4)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF {
@@ -145,6 +149,13 @@ func newSource(r io.Reader, name, compression string) (*source, error) {
 		s.err = &FileError{File: name, Reason: "not UTF-8 (UTF-16LE byte-order mark)"}
 	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		s.err = &FileError{File: name, Reason: "not UTF-8 (UTF-16BE byte-order mark)"}
+	}
+	if text && s.err == nil && !s.empty {
+		// Errors are kept by tb and met again when reading.
+		head, _ := tb.Peek(sniffBytes)
+		if i := bytes.IndexByte(head, 0); i >= 0 {
+			s.err = &FileError{File: name, Reason: fmt.Sprintf("not a text file (NUL byte at offset %d)", i)}
+		}
 	}
 	s.text = &countReader{r: tb}
 	return s, nil

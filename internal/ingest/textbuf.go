@@ -10,10 +10,11 @@ type textBuf struct {
 	pos, end int
 	eof      bool
 	maxBuf   int
+	name     string // for errors
 }
 
-func newTextBuf(src io.Reader, size, maxBuf int) textBuf {
-	return textBuf{src: src, buf: make([]byte, size), maxBuf: max(size, maxBuf)}
+func newTextBuf(name string, src io.Reader, size, maxBuf int) textBuf {
+	return textBuf{name: name, src: src, buf: make([]byte, size), maxBuf: max(size, maxBuf)}
 }
 
 // fill reads more data, moving what is unread to the front of the buffer
