@@ -60,6 +60,8 @@ type delimited struct {
 	line         int64 // line of the next record
 	blanks       int64 // blank lines skipped
 
+	special [256]bool // delimiter, quote and line feed
+
 	// The record last scanned.
 	fields   [][]byte
 	quoted   []bool
@@ -91,6 +93,7 @@ func openDelimited(f *File, cfg catalog.FileConfig) (reader, error) {
 		return nil, fmt.Errorf("ingest: delimiter %q and quote %q cannot be used", d.delim, d.quote)
 	}
 	d.null, d.hasNull = cfg.NullMarker, cfg.NullMarker != ""
+	d.special[d.delim], d.special[d.quote], d.special['\n'] = true, true, true
 	d.textBuf = newTextBuf(f.name, f.src, f.opts.BufferBytes, d.limit+2)
 	if f.src.empty {
 		f.setEmpty()
@@ -275,36 +278,48 @@ func (d *delimited) scan(data []byte, atEOF bool) (int, scanStatus) {
 	d.quoted = d.quoted[:0]
 	d.esc = d.esc[:0]
 	d.bad = ""
-	nl := bytes.IndexByte(data, '\n')
-	line := data
-	n := len(data)
-	if nl >= 0 {
-		line, n = data[:nl], nl+1
-	} else if !atEOF {
-		return 0, scanMore
-	}
-	if bytes.IndexByte(line, d.quote) >= 0 {
+	// Fast path: one pass over a line without quotes, one compare per
+	// byte through a table of the bytes that matter. Fields are short,
+	// so this beats a vectorised search per field.
+	special := &d.special
+	start := 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if !special[c] {
+			continue
+		}
+		switch c {
+		case d.delim:
+			d.fields = append(d.fields, data[start:i])
+			d.quoted = append(d.quoted, false)
+			start = i + 1
+			continue
+		case '\n':
+			return d.endLine(data, start, i, i+1)
+		}
+		// A quote byte: read the record the general way.
+		d.fields = d.fields[:0]
+		d.quoted = d.quoted[:0]
 		return d.scanQuoted(data, atEOF)
 	}
-	// Fast path: one line without quotes.
-	d.recLines = 1
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
+	if !atEOF {
+		return 0, scanMore
 	}
-	d.recLen = len(line)
-	if len(line) == 0 {
+	return d.endLine(data, start, len(data), len(data))
+}
+
+// endLine ends a record of the fast path whose last field starts at
+// start and whose line ends at end; n counts the terminator.
+func (d *delimited) endLine(data []byte, start, end, n int) (int, scanStatus) {
+	d.recLines = 1
+	if end > start && data[end-1] == '\r' {
+		end--
+	}
+	d.recLen = end
+	if end == 0 {
 		return n, scanBlank
 	}
-	for {
-		i := bytes.IndexByte(line, d.delim)
-		if i < 0 {
-			break
-		}
-		d.fields = append(d.fields, line[:i])
-		d.quoted = append(d.quoted, false)
-		line = line[i+1:]
-	}
-	d.fields = append(d.fields, line)
+	d.fields = append(d.fields, data[start:end])
 	d.quoted = append(d.quoted, false)
 	return n, scanOK
 }

@@ -461,8 +461,10 @@ type File struct {
 // Open starts reading one delivered file, named name (its key or path; the
 // extension matters for compression), against a dataset's fields and file
 // configuration. It fails only when the schema or configuration is
-// unusable; problems of the file itself come from [File.Next]. The caller
-// closes the file; Close does not close r.
+// unusable; problems of the file itself come from [File.Next]. A
+// compressed file is decompressed by a goroutine a few MiB ahead of the
+// parser; the caller must Close the file, which stops it. Close does not
+// close r.
 func Open(r io.Reader, name string, fields []catalog.Field, cfg catalog.FileConfig, opts Options) (*File, error) {
 	fs, err := compileFields(fields)
 	if err != nil {
@@ -599,8 +601,8 @@ func (f *File) setEmpty() {
 
 func (f *File) finish() {
 	if f.src != nil {
-		f.sum.BytesRead = f.src.raw.n
-		f.sum.BytesDecompressed = f.src.text.n
+		f.sum.BytesRead = f.src.raw.n.Load()
+		f.sum.BytesDecompressed = f.src.text.n.Load()
 	}
 }
 

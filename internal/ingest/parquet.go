@@ -123,7 +123,8 @@ func (p *parquetReader) readerAt(f *File) (io.ReaderAt, int64, error) {
 			}
 		}
 		if size >= 0 {
-			f.src.raw.n, f.src.text.n = size, size
+			f.src.raw.n.Store(size)
+			f.src.text.n.Store(size)
 			return ra, size, nil
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -27,12 +28,12 @@ var (
 // countReader counts the bytes read through it.
 type countReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64 // read-ahead counts from its own goroutine
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -123,7 +124,9 @@ func newSource(r io.Reader, name, compression string, text bool) (*source, error
 		}
 	}
 	if dec != br {
-		dec = &decodeErrors{r: dec, name: name, kind: s.compression}
+		ra := newReadAhead(&decodeErrors{r: dec, name: name, kind: s.compression}, 1<<20, 3, s.closeDec)
+		s.closeDec = ra.close
+		dec = ra
 	}
 	// Peek past a byte-order mark and check for empty content.
 	tb := bufio.NewReaderSize(dec, sniffBytes)
