@@ -1,0 +1,78 @@
+package ingest
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"inlet/internal/catalog"
+)
+
+// TestParquetTypes writes a file with nanosecond timestamps, a decimal in
+// FIXED_LEN_BYTE_ARRAY, a date and an INT32 decimal, and reads it back.
+func TestParquetTypes(t *testing.T) {
+	schema := parquet.NewSchema("t", parquet.Group{
+		"amt":  parquet.Decimal(2, 18, parquet.FixedLenByteArrayType(9)),
+		"day":  parquet.Optional(parquet.Date()),
+		"id":   parquet.Int(64),
+		"rate": parquet.Decimal(3, 9, parquet.Int32Type),
+		"ts":   parquet.Optional(parquet.Timestamp(parquet.Nanosecond)),
+	})
+	be := func(v int64) []byte { // 9-byte big-endian two's complement
+		b := make([]byte, 9)
+		for i := 8; i >= 0; i-- {
+			b[i] = byte(v)
+			v >>= 8
+		}
+		return b
+	}
+	rows := []parquet.Row{
+		{parquet.FixedLenByteArrayValue(be(12345)).Level(0, 0, 0), parquet.Int32Value(20103).Level(0, 1, 1),
+			parquet.Int64Value(1).Level(0, 0, 2), parquet.Int32Value(-1500).Level(0, 0, 3), parquet.Int64Value(-1).Level(0, 1, 4)},
+		{parquet.FixedLenByteArrayValue(be(-5)).Level(0, 0, 0), parquet.NullValue().Level(0, 0, 1),
+			parquet.Int64Value(2).Level(0, 0, 2), parquet.Int32Value(7).Level(0, 0, 3), parquet.Int64Value(1_500_000_999).Level(0, 1, 4)},
+	}
+	var buf bytes.Buffer
+	w := parquet.NewWriter(&buf, schema)
+	if _, err := w.WriteRows(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fields := []catalog.Field{
+		fld("ID", catalog.TypeLong, true),
+		fld("ts", catalog.TypeTimestampTZ, false),
+		fld("amt", catalog.TypeDouble, false),
+		fld("day", catalog.TypeDate, false),
+		fld("rate", catalog.TypeDouble, false),
+	}
+	res := readFile(t, buf.Bytes(), "t.parquet", fields, parquetCfg, Options{})
+	want := [][]any{
+		{int64(1), "1969-12-31T23:59:59.999999Z", 123.45, "2025-01-15", -1.5},
+		{int64(2), "1970-01-01T00:00:01.5Z", -0.05, nil, 0.007},
+	}
+	if got := res.rows; !reflect.DeepEqual(got, want) || res.err != nil {
+		t.Errorf("rows = %v, err %v; want %v", got, res.err, want)
+	}
+}
+
+// TestParquetCorrupt cuts and damages a file: a file error, never a panic.
+func TestParquetCorrupt(t *testing.T) {
+	data := caseFile(t, "28-decimal-and-names.parquet")
+	fields := []catalog.Field{fld("customer_id", catalog.TypeString, true)}
+	for _, n := range []int{0, 4, 8, len(data) / 2, len(data) - 1} {
+		cut := append([]byte(nil), data[:n]...)
+		res := readFile(t, cut, "cut.parquet", fields, parquetCfg, Options{})
+		if n > 0 && (res.sum.Status != StatusFailed || res.err == nil) {
+			t.Errorf("cut at %d: status %q, err %v; want failed", n, res.sum.Status, res.err)
+		}
+	}
+	for i := 4; i < len(data)-8; i += 7 {
+		bad := append([]byte(nil), data...)
+		bad[i] ^= 0xff
+		readFile(t, bad, "bad.parquet", fields, parquetCfg, Options{})
+	}
+}
