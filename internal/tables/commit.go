@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
 	icebergio "github.com/apache/iceberg-go/io"
@@ -68,19 +69,23 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.Record
 	tbl := table.New(loaded.Identifier(), loaded.Metadata(), loaded.MetadataLocation(),
 		func(context.Context) (icebergio.IO, error) { return tracked, nil }, c.cat)
 
-	props := iceberg.Properties(maps.Clone(summary))
-	txn := tbl.NewTransaction()
-	if mode == catalog.WriteAppend {
-		err = txn.Append(ctx, rows, props)
-	} else {
-		err = txn.Overwrite(ctx, rows, props)
-	}
+	files, err := writeDataFiles(ctx, tbl, rows)
 	if err != nil {
 		if rmErr := tracked.removeAll(); rmErr != nil {
 			c.log.Warn("could not delete the files of a failed commit",
 				"dataset", datasetID, "err", rmErr)
 		}
 		return 0, fmt.Errorf("commit: write data files: %w", err)
+	}
+
+	props := iceberg.Properties(maps.Clone(summary))
+	txn := tbl.NewTransaction()
+	if err := stage(ctx, txn, tbl, mode, files, props); err != nil {
+		if rmErr := tracked.removeAll(); rmErr != nil {
+			c.log.Warn("could not delete the files of a failed commit",
+				"dataset", datasetID, "err", rmErr)
+		}
+		return 0, fmt.Errorf("commit: %s: %w", mode, err)
 	}
 
 	committed, err := txn.Commit(ctx)
@@ -96,6 +101,68 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.Record
 	c.log.Info("snapshot committed", "dataset", datasetID, "snapshot", snap.SnapshotID,
 		"mode", mode, "metadata", committed.MetadataLocation())
 	return snap.SnapshotID, nil
+}
+
+// writeBuffer is how many record batches may wait for the Parquet writer.
+// iceberg-go's default (64) would let a fast reader park 64 batches in
+// memory.
+const writeBuffer = 4
+
+// writeDataFiles streams rows into new Parquet data files of tbl, rolling
+// files at the table's target size. The files are not yet part of the
+// table.
+func writeDataFiles(ctx context.Context, tbl *table.Table, rows array.RecordReader) ([]iceberg.DataFile, error) {
+	// iceberg-go releases each batch it is given; the reader keeps its own
+	// reference, so each is retained first.
+	batches := func(yield func(arrow.RecordBatch, error) bool) {
+		for rows.Next() {
+			rec := rows.RecordBatch()
+			rec.Retain()
+			if !yield(rec, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(nil, err)
+		}
+	}
+	var files []iceberg.DataFile
+	for df, err := range table.WriteRecords(ctx, tbl, rows.Schema(), batches,
+		table.WithRecordBatchBufferSize(writeBuffer), table.WithMaxWriteWorkers(1)) {
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, df)
+	}
+	return files, nil
+}
+
+// stage adds the snapshot of one commit to txn: files are added (append) or
+// replace every data file of the current snapshot (overwrite). A commit
+// with no file still makes a snapshot, which records the file set.
+func stage(ctx context.Context, txn *table.Transaction, tbl *table.Table, mode string,
+	files []iceberg.DataFile, props iceberg.Properties,
+) error {
+	var current []iceberg.DataFile
+	if mode == catalog.WriteOverwrite && tbl.CurrentSnapshot() != nil {
+		tasks, err := tbl.Scan().PlanFiles(ctx)
+		if err != nil {
+			return fmt.Errorf("list current files: %w", err)
+		}
+		for _, t := range tasks {
+			current = append(current, t.File)
+		}
+	}
+	switch {
+	case len(current) > 0:
+		return txn.ReplaceDataFilesWithDataFiles(ctx, current, files, props)
+	case len(files) > 0:
+		// The files are new (their names hold a fresh UUID): no need to
+		// read every manifest to look for them.
+		return txn.AddDataFiles(ctx, files, props, table.WithoutDuplicateCheck())
+	default:
+		return txn.AddFiles(ctx, nil, props, false)
+	}
 }
 
 // CommittedFileSet finds the snapshot, among the current snapshot and its
