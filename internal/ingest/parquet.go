@@ -148,8 +148,6 @@ func (p *parquetReader) readerAt(f *File) (io.ReaderAt, int64, error) {
 // match maps the file's columns to the schema's fields.
 func (p *parquetReader) match(f *File) error {
 	root := p.file.Root()
-	leaves := 0
-	root.Columns() // top-level columns
 	byField := make([]*parquet.Column, len(f.fields))
 	for _, c := range root.Columns() {
 		idx := -1
@@ -168,10 +166,7 @@ func (p *parquetReader) match(f *File) error {
 		}
 		byField[idx] = c
 	}
-	for range p.file.Schema().Columns() {
-		leaves++
-	}
-	p.cols = make([]pqColumn, leaves)
+	p.cols = make([]pqColumn, len(p.file.Schema().Columns()))
 	for i := range p.cols {
 		p.cols[i].field = -1
 	}
