@@ -704,6 +704,34 @@ func TestFileFailureFailsFileSet(t *testing.T) {
 	if rows := e.rows(ds.ID); len(rows) != 0 {
 		t.Errorf("visible rows = %v; want none", rows)
 	}
+
+	// A folder with nothing but the marker fails with a reason.
+	e.deliver(ds.ID, "nothing")
+	run := waitRun(t, r, e.tenant.ID, ds.ID, "nothing")
+	wantStatus(t, run, delivery.StatusFailed)
+	if !strings.Contains(run.Error, "holds no file") {
+		t.Errorf("empty folder: run error %q; want the missing files named", run.Error)
+	}
+
+	// The partner fixes the file and hands the folder over again: a
+	// failed file set may be retried, and then commits once.
+	e.deliver(ds.ID, "renamed", file{"17-header-renamed.csv", []byte("id,name,amount\n3,c,3\n")})
+	deadline := time.Now().Add(waitLimit)
+	for {
+		runs := runsOf(t, r, e.tenant.ID, ds.ID, "renamed")
+		if len(runs) == 2 && finished(runs[0]) {
+			wantStatus(t, runs[0], delivery.StatusCommitted)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retried folder: runs %+v; want a second, committed", runs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wantRows(t, e.rows(ds.ID), [][]any{{int64(1), "a", 1.0}, {int64(2), "b", 2.0}, {int64(3), "c", 3.0}})
+	if rc := e.receipt(e.src.Bucket, ds.ID, "renamed"); rc.Status != delivery.StatusCommitted || rc.RowsAccepted != 3 {
+		t.Errorf("receipt after the retry = %+v; want committed with 3 rows", rc)
+	}
 }
 
 // TestResume: runs a crash or shutdown left queued or running are finished
