@@ -148,8 +148,13 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 load() {
 	local ep=$1 pid=$2; shift 2
 	local line
-	if ! line=$("$BIN/s3load" -endpoint "http://$ep" -credentials "$CREDS" -server-pid "$pid" "$@" 2>>"$WORK/s3load.log" | grep '^RESULT'); then
+	if ! line=$("$BIN/s3load" -endpoint "http://$ep" -credentials "$CREDS" -server-pid "$pid" "$@" 2>"$WORK/s3load.err" | grep '^RESULT'); then
 		line="RESULT label=failed ops=0 ops_per_s=0 mb_per_s=0 p50_ms=0 p99_ms=0 errors=1 server_cpu_us_per_op=0"
+	fi
+	if [[ -s $WORK/s3load.err ]]; then
+		# keep the first failures of each run for the report
+		{ echo "[$ep $*]"; head -n 3 "$WORK/s3load.err"; } >>"$WORK/s3load.log"
+		note "$(head -n 3 "$WORK/s3load.err")"
 	fi
 	printf '%s\n' "$line"
 }
@@ -351,6 +356,11 @@ done
 		fi
 	else
 		say "  no Verify benchmark in internal/sigv4 yet"
+	fi
+	if [[ -s $WORK/s3load.log ]]; then
+		say ""
+		say "load generator warnings (first lines of each run that had any):"
+		head -n 40 "$WORK/s3load.log" | sed 's/^/  /' | tee -a "$REPORT"
 	fi
 	say ""
 	say "targets missed: $FAILS"
