@@ -40,13 +40,18 @@ type Snapshot struct {
 // rows must have the table's [ArrowSchema] (field names and types). They
 // are streamed: batches go to the Parquet writer as they come, and files
 // roll at the table's target size, so memory does not grow with the
-// input; keep batches modest (say up to 64k rows), since a few dozen may
-// wait in the writer's queue. Commit does not release rows.
+// input; keep batches modest (say up to 64k rows), since a few may wait in
+// the writer's queue. Commit does not release rows.
 //
-// If rows returns an error, or writing fails, nothing is committed and the
-// files written so far are deleted. If the catalog commit itself fails,
-// the files are left for a later sweep, since the outcome may be unknown.
-// It returns the new snapshot's id.
+// If rows returns an error, writing fails, or the catalog rejects the
+// commit, nothing is committed and the files written are deleted. An
+// overwrite overtaken by another commit fails with [ErrConflict] (it
+// would otherwise keep the other commit's rows). If the catalog commit
+// fails in a way that leaves its outcome unknown, the files are left for a
+// later sweep. It returns the new snapshot's id.
+//
+// Checking [Catalog.CommittedFileSet] and then calling Commit is not
+// atomic: the caller serialises the ingestion of one file set.
 func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.RecordReader,
 	mode string, summary map[string]string,
 ) (int64, error) {
@@ -71,29 +76,44 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.Record
 
 	files, err := writeDataFiles(ctx, tbl, rows)
 	if err != nil {
-		if rmErr := tracked.removeAll(); rmErr != nil {
-			c.log.Warn("could not delete the files of a failed commit",
-				"dataset", datasetID, "err", rmErr)
-		}
+		c.discard(datasetID, tracked, 0)
 		return 0, fmt.Errorf("commit: write data files: %w", err)
 	}
 
 	props := iceberg.Properties(maps.Clone(summary))
-	txn := tbl.NewTransaction()
-	if err := stage(ctx, txn, tbl, mode, files, props); err != nil {
-		if rmErr := tracked.removeAll(); rmErr != nil {
-			c.log.Warn("could not delete the files of a failed commit",
-				"dataset", datasetID, "err", rmErr)
+	var committed *table.Table
+	for attempt := 1; ; attempt++ {
+		mark := len(tracked.paths())
+		committed, err = commitOnce(ctx, tbl, mode, files, props)
+		if err == nil {
+			break
 		}
-		return 0, fmt.Errorf("commit: %s: %w", mode, err)
+		if errors.Is(err, table.ErrCommitFailed) || errors.Is(err, errStage) {
+			// Refused before or by the catalog: it certainly did not happen.
+			c.discard(datasetID, tracked, 0)
+			return 0, fmt.Errorf("commit: %w", conflictOr(err))
+		}
+
+		// iceberg-go's SQL catalog reports a commit based on an old
+		// snapshot as a plain error, not ErrCommitFailed, so iceberg-go
+		// does not retry it. Such a commit is recognised by the table's
+		// head having moved to a snapshot that is not this one's.
+		fresh, lerr := c.load(ctx, datasetID)
+		if lerr != nil || !overtaken(tbl, fresh, tracked.paths()[mark:]) {
+			c.log.Warn("commit failed; its files are left for a sweep",
+				"dataset", datasetID, "files", len(tracked.paths()), "err", err)
+			return 0, fmt.Errorf("commit: %w", err)
+		}
+		if mode == catalog.WriteOverwrite || attempt == commitAttempts {
+			c.discard(datasetID, tracked, 0)
+			return 0, fmt.Errorf("commit: %w: %w", ErrConflict, err)
+		}
+		// An append goes on top of the new head, with the same data files.
+		c.discard(datasetID, tracked, mark)
+		tbl = table.New(fresh.Identifier(), fresh.Metadata(), fresh.MetadataLocation(),
+			func(context.Context) (icebergio.IO, error) { return tracked, nil }, c.cat)
 	}
 
-	committed, err := txn.Commit(ctx)
-	if err != nil {
-		c.log.Warn("commit failed; its files are left for a sweep",
-			"dataset", datasetID, "files", len(tracked.paths()), "err", err)
-		return 0, fmt.Errorf("commit: %w", err)
-	}
 	snap := committed.CurrentSnapshot()
 	if snap == nil {
 		return 0, errors.New("commit: no current snapshot after commit")
@@ -101,6 +121,66 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.Record
 	c.log.Info("snapshot committed", "dataset", datasetID, "snapshot", snap.SnapshotID,
 		"mode", mode, "metadata", committed.MetadataLocation())
 	return snap.SnapshotID, nil
+}
+
+// commitAttempts bounds how often an append overtaken by other commits is
+// tried again.
+const commitAttempts = 5
+
+// errStage marks a commit refused while it was being prepared.
+var errStage = errors.New("stage")
+
+func conflictOr(err error) error {
+	if errors.Is(err, table.ErrCommitFailed) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
+
+// commitOnce commits files to tbl as one snapshot, in one transaction.
+func commitOnce(ctx context.Context, tbl *table.Table, mode string, files []iceberg.DataFile,
+	props iceberg.Properties,
+) (*table.Table, error) {
+	txn := tbl.NewTransaction()
+	if mode == catalog.WriteOverwrite {
+		// Fail, rather than replay on a newer snapshot, if another commit
+		// gets in first: its files would not be among those replaced.
+		if err := txn.AssertRefSnapshotID(""); err != nil {
+			return nil, fmt.Errorf("%w: %w", errStage, err)
+		}
+	}
+	if err := stage(ctx, txn, tbl, mode, files, props); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", errStage, mode, err)
+	}
+	return txn.Commit(ctx)
+}
+
+// overtaken reports whether fresh's head moved on from the snapshot base
+// was read at, to snapshots none of which is our attempt's (ours lists the
+// files the attempt wrote).
+func overtaken(base, fresh *table.Table, ours []string) bool {
+	head := fresh.CurrentSnapshot()
+	if head == nil {
+		return false
+	}
+	if old := base.CurrentSnapshot(); old != nil && old.SnapshotID == head.SnapshotID {
+		return false
+	}
+	for _, s := range lineage(fresh) {
+		if slices.Contains(ours, s.ManifestList) {
+			return false
+		}
+	}
+	return true
+}
+
+// discard deletes the files, from the from-th on, that a commit that did
+// not happen wrote.
+func (c *Catalog) discard(datasetID int64, tracked *trackingIO, from int) {
+	if err := tracked.removeFrom(from); err != nil {
+		c.log.Warn("could not delete the files of a failed commit",
+			"dataset", datasetID, "err", err)
+	}
 }
 
 // writeBuffer is how many record batches may wait for the Parquet writer.
@@ -272,10 +352,11 @@ func (t *trackingIO) ReadFile(name string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-// removeAll deletes every recorded file; one already gone is no error.
-func (t *trackingIO) removeAll() error {
+// removeFrom deletes the recorded files from the from-th on; one already
+// gone is no error.
+func (t *trackingIO) removeFrom(from int) error {
 	var errs []error
-	for _, p := range t.paths() {
+	for _, p := range t.paths()[from:] {
 		if err := t.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -39,13 +39,20 @@ const Namespace = "inlet"
 // catalogName is the catalog_name column of iceberg-go's SQL catalog rows.
 const catalogName = "inlet"
 
-// ErrNoSuchTable is returned for a dataset that has no table.
-var ErrNoSuchTable = errors.New("tables: no such table")
+// Errors.
+var (
+	// ErrNoSuchTable is returned for a dataset that has no table.
+	ErrNoSuchTable = errors.New("tables: no such table")
+
+	// ErrConflict is returned by an overwrite that another commit to the
+	// same table overtook: nothing was committed; the caller may retry.
+	ErrConflict = errors.New("tables: concurrent commit")
+)
 
 // Catalog is the Iceberg catalog of the datasets' tables. It is safe for
-// concurrent use; concurrent commits to one table are serialised by
-// Iceberg's optimistic concurrency (a losing commit is retried on the new
-// table state).
+// concurrent use. Concurrent commits to one table go through Iceberg's
+// optimistic concurrency: an append that loses the race is committed on
+// top of the winner; an overwrite fails with [ErrConflict].
 type Catalog struct {
 	cat       *icesql.Catalog
 	warehouse string // file:// URI

@@ -470,3 +470,108 @@ func TestCommitAtomic(t *testing.T) {
 		t.Errorf("rows = %d; want 4", got)
 	}
 }
+
+// hookReader runs hook before its second batch, while Commit is writing.
+type hookReader struct {
+	array.RecordReader
+	n    int
+	hook func()
+}
+
+func (r *hookReader) Next() bool {
+	r.n++
+	if r.n == 2 {
+		r.hook()
+	}
+	return r.RecordReader.Next()
+}
+
+// TestCommitRace commits to a table while another commit to it is writing
+// its files: a racing append lands on top, a racing overwrite fails.
+func TestCommitRace(t *testing.T) {
+	ctx := context.Background()
+	c := newCatalog(t)
+	if _, err := c.CreateTable(ctx, 4, testFields); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, c, 4, catalog.WriteAppend, "a", row{id: 1})
+
+	racing := func(mode string, set string, ids ...int64) (int64, error) {
+		var recs []arrow.RecordBatch
+		for _, id := range ids {
+			recs = append(recs, record(t, []row{{id: id}}))
+		}
+		rdr := &hookReader{RecordReader: reader(t, recs...), hook: func() {
+			commit(t, c, 4, catalog.WriteAppend, set+"-other", row{id: ids[0] * 10})
+		}}
+		return c.Commit(ctx, 4, rdr, mode, map[string]string{"inlet.file-set": set})
+	}
+
+	if _, err := racing(catalog.WriteAppend, "b", 2, 3); err != nil {
+		t.Fatalf("racing append: %v", err)
+	}
+	ids := func() []any {
+		var out []any
+		for _, r := range scanAll(t, c, 4) {
+			out = append(out, r[0])
+		}
+		return out
+	}
+	if got, want := ids(), []any{int64(1), int64(20), int64(2), int64(3)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ids after racing append = %v; want %v", got, want)
+	}
+	files := dataFiles(t, c, 4)
+
+	_, err := racing(catalog.WriteOverwrite, "c", 4, 5)
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("racing overwrite = %v; want ErrConflict", err)
+	}
+	if got, want := ids(), []any{int64(1), int64(20), int64(2), int64(3), int64(40)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ids after failed overwrite = %v; want %v", got, want)
+	}
+	if _, ok, _ := c.CommittedFileSet(ctx, 4, "inlet.file-set", "c"); ok {
+		t.Error("failed overwrite recorded its file set")
+	}
+	if got := dataFiles(t, c, 4); len(got) != len(files)+1 {
+		t.Errorf("data files after failed overwrite = %d; want %d (the racing append's added)",
+			len(got), len(files)+1)
+	}
+}
+
+// TestCommitEmpty checks that a file set with no rows still makes a
+// snapshot, so the table records it.
+func TestCommitEmpty(t *testing.T) {
+	ctx := context.Background()
+	c := newCatalog(t)
+	if _, err := c.CreateTable(ctx, 2, testFields); err != nil {
+		t.Fatal(err)
+	}
+	empty := func(mode, set string) int64 {
+		t.Helper()
+		id, err := c.Commit(ctx, 2, reader(t), mode, map[string]string{"inlet.file-set": set})
+		if err != nil {
+			t.Fatalf("Commit(%s, no rows): %v", mode, err)
+		}
+		return id
+	}
+	s1 := empty(catalog.WriteAppend, "a")
+	s2 := empty(catalog.WriteOverwrite, "b")
+	commit(t, c, 2, catalog.WriteAppend, "c", row{id: 1})
+	s4 := empty(catalog.WriteAppend, "d")
+	if rows := scanAll(t, c, 2); len(rows) != 1 {
+		t.Errorf("rows after empty append = %v; want 1", rows)
+	}
+	s5 := empty(catalog.WriteOverwrite, "e")
+	if rows := scanAll(t, c, 2); len(rows) != 0 {
+		t.Errorf("rows after empty overwrite = %v; want none", rows)
+	}
+	for set, want := range map[string]int64{"a": s1, "b": s2, "d": s4, "e": s5} {
+		if id, ok, err := c.CommittedFileSet(ctx, 2, "inlet.file-set", set); err != nil || !ok || id != want {
+			t.Errorf("CommittedFileSet(%s) = %d, %t, %v; want %d", set, id, ok, err, want)
+		}
+	}
+	snaps, err := c.Snapshots(ctx, 2)
+	if err != nil || len(snaps) != 5 {
+		t.Fatalf("snapshots = %+v, %v; want 5", snaps, err)
+	}
+}
