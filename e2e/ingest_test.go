@@ -116,20 +116,21 @@ type ingestRun struct {
 
 // fileOutcome is one file of a run or a receipt.
 type fileOutcome struct {
-	File          string
-	Status        string
-	Reason        string
-	RowsAccepted  int64
-	RowsRejected  int64
-	UnknownFields []string
-	FirstRejects  []rejectLine
+	File          string       `json:"file"`
+	ETag          string       `json:"etag"`
+	Status        string       `json:"status"`
+	Reason        string       `json:"reason"`
+	RowsAccepted  int64        `json:"rows_accepted"`
+	RowsRejected  int64        `json:"rows_rejected"`
+	UnknownFields []string     `json:"unknown_fields"`
+	FirstRejects  []rejectLine `json:"first_rejects"`
 }
 
 type rejectLine struct {
-	Line   int64
-	Field  string
-	Value  string
-	Reason string
+	Line   int64  `json:"line"`
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
 }
 
 // ingestReceipt is the receipt a partner reads from the bucket.

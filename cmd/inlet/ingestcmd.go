@@ -126,15 +126,15 @@ func printRun(w io.Writer, r map[string]any) {
 		fmt.Fprintln(w, "files:")
 		for _, f := range files {
 			m, _ := f.(map[string]any)
-			fmt.Fprintf(w, "  %v: %v, %v rows, %v rejected %v\n", m["File"], m["Status"], m["RowsAccepted"], m["RowsRejected"], m["Reason"])
-			if rj, ok := m["FirstRejects"].([]any); ok {
+			fmt.Fprintf(w, "  %v: %v, %v rows, %v rejected %v\n", m["file"], m["status"], m["rows_accepted"], m["rows_rejected"], m["reason"])
+			if rj, ok := m["first_rejects"].([]any); ok {
 				for i, x := range rj {
 					if i == 10 {
 						fmt.Fprintf(w, "    … (inlet ingest rejects %v)\n", r["id"])
 						break
 					}
 					e, _ := x.(map[string]any)
-					fmt.Fprintf(w, "    line %v, field %v: %v (%q)\n", e["Line"], e["Field"], e["Reason"], e["Value"])
+					fmt.Fprintf(w, "    line %v, field %v: %v (%q)\n", e["line"], e["field"], e["reason"], e["value"])
 				}
 			}
 		}

@@ -296,7 +296,12 @@ func (f *fileSetReader) openFile(o object) error {
 // endFile closes the current file and records its summary.
 func (f *fileSetReader) endFile() {
 	sum := f.file.Summary()
-	sum.File = strings.TrimPrefix(sum.File, f.run.FileSet().Prefix())
+	prefix := f.run.FileSet().Prefix()
+	sum.File = strings.TrimPrefix(sum.File, prefix)
+	sum.ETag = f.files[f.idx].etag
+	for i := range sum.FirstRejects {
+		sum.FirstRejects[i].File = strings.TrimPrefix(sum.FirstRejects[i].File, prefix)
+	}
 	f.run.Files = append(f.run.Files, sum)
 	f.run.FilesDone++
 	f.run.BytesDone += f.files[f.idx].size

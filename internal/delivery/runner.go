@@ -56,6 +56,8 @@ type Runner struct {
 
 	mu      sync.Mutex
 	pending map[string]bool // file-set keys queued or running
+
+	triggerMu sync.Mutex
 }
 
 // New prepares the runner's tables; Start runs it.
@@ -150,6 +152,10 @@ func (r *Runner) Trigger(ctx context.Context, src catalog.Source, datasetID int6
 		return Run{}, err
 	}
 	fs := FileSet{Bucket: src.Bucket, DatasetID: datasetID, Folder: folder}
+	// Events, polls and API calls may race for one file set; checking for
+	// earlier runs and recording the new one happen under one lock.
+	r.triggerMu.Lock()
+	defer r.triggerMu.Unlock()
 	prior, err := r.runs.forFileSet(ctx, fs)
 	if err != nil {
 		return Run{}, err
@@ -171,6 +177,8 @@ func (r *Runner) Trigger(ctx context.Context, src catalog.Source, datasetID int6
 	if _, err := r.cfg.Catalog.GetDataset(ctx, src.TenantID, datasetID); err != nil {
 		run.Status = StatusFailed
 		run.Error = fmt.Sprintf("dataset %d does not exist or does not belong to this source's tenant", datasetID)
+		now := r.cfg.Now().UTC()
+		run.FinishedAt = &now
 		if err := r.runs.insert(ctx, &run); err != nil {
 			return Run{}, err
 		}

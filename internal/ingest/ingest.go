@@ -105,28 +105,29 @@ func (e *FileError) Error() string { return e.File + ": " + e.Reason }
 
 // Reject is a row that did not load.
 type Reject struct {
-	File   string
-	Line   int64  // physical line where the record starts, 1-based; row number for Parquet
-	Field  string // empty when the record as a whole is wrong
-	Value  string // the offending value, at most 100 bytes of valid UTF-8
-	Reason string
+	File   string `json:"file"`
+	Line   int64  `json:"line"`            // physical line where the record starts, 1-based; row number for Parquet
+	Field  string `json:"field,omitempty"` // empty when the record as a whole is wrong
+	Value  string `json:"value"`           // the offending value, at most 100 bytes of valid UTF-8
+	Reason string `json:"reason"`
 }
 
 // Summary is the outcome of one file, for the run's receipt.
 type Summary struct {
-	File              string
-	Format            string
-	Compression       string // none, gzip or zstd
-	Status            string // ok, empty or failed
-	Reason            string // why empty or failed
-	RowsAccepted      int64
-	RowsRejected      int64
-	BytesRead         int64    // bytes as delivered (compressed)
-	BytesDecompressed int64    // bytes after decompression
-	BlankLines        int64    // blank lines skipped
-	UnknownFields     []string // JSON keys or Parquet columns the schema lacks, sorted
-	MissingFields     []string // optional fields a Parquet file has no column for
-	FirstRejects      []Reject // the first 100 rejects
+	File              string   `json:"file"`
+	ETag              string   `json:"etag,omitempty"` // the delivered object's ETag, set by the caller that read it
+	Format            string   `json:"format"`
+	Compression       string   `json:"compression"`      // none, gzip or zstd
+	Status            string   `json:"status"`           // ok, empty or failed
+	Reason            string   `json:"reason,omitempty"` // why empty or failed
+	RowsAccepted      int64    `json:"rows_accepted"`
+	RowsRejected      int64    `json:"rows_rejected"`
+	BytesRead         int64    `json:"bytes_read"`               // bytes as delivered (compressed)
+	BytesDecompressed int64    `json:"bytes_decompressed"`       // bytes after decompression
+	BlankLines        int64    `json:"blank_lines,omitempty"`    // blank lines skipped
+	UnknownFields     []string `json:"unknown_fields,omitempty"` // JSON keys or Parquet columns the schema lacks, sorted
+	MissingFields     []string `json:"missing_fields,omitempty"` // optional fields a Parquet file has no column for
+	FirstRejects      []Reject `json:"first_rejects,omitempty"`  // the first 100 rejects
 }
 
 // Column is one field's values in a batch. Values are dense: row i of the
