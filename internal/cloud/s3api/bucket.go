@@ -106,7 +106,8 @@ func (s *Server) createBucket(q *request) error {
 		}
 		ownership = v
 	}
-	if ownership == OwnershipEnforced && hasACLHeaders(q) && q.r.Header.Get("x-amz-acl") != "private" {
+	if acl := q.r.Header.Get("x-amz-acl"); ownership == OwnershipEnforced && hasACLHeaders(q) &&
+		acl != "private" && acl != "bucket-owner-full-control" {
 		return newError("InvalidBucketAclWithObjectOwnership")
 	}
 	// An existing bucket answers 409 before any permission check: rclone
