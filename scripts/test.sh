@@ -53,7 +53,7 @@ fuzz_all() {
 		[ -n "$target" ] || continue
 		n=$((n + 1))
 		echo "fuzz: $target in ./$dir for $fuzztime"
-		if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "./$dir"; then
+		if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" -fuzzminimizetime=3s "./$dir"; then
 			echo "fuzz: $target FAILED"
 			rc=1
 		fi
