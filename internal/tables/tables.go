@@ -174,6 +174,7 @@ func (c *Catalog) tableProperties(sc *iceberg.Schema) (iceberg.Properties, error
 		table.PropertyFormatVersion:       "2",
 		table.DefaultNameMappingKey:       mapping,
 		table.ParquetCompressionKey:       "zstd",
+		table.ParquetCompressionLevelKey:  "1",
 		table.ParquetRowGroupSizeBytesKey: strconv.FormatInt(c.rowGroupBytes, 10),
 		table.WriteTargetFileSizeBytesKey: strconv.FormatInt(c.targetFileBytes, 10),
 	}, nil
