@@ -34,6 +34,14 @@ type Store struct {
 
 	mu   sync.Mutex
 	pins map[objKey]*pin
+
+	// Buckets are read on every request and change rarely, and only
+	// through this store: GetBucket answers from bucketCache, which
+	// CreateBucket and DeleteBucket invalidate. bucketGen keeps a lookup
+	// that raced with a change from caching what it read before it.
+	bucketMu    sync.RWMutex
+	bucketCache map[string]Bucket
+	bucketGen   uint64
 }
 
 // Options tunes a Store. The zero value is the default.
@@ -66,6 +74,8 @@ func OpenOptions(ctx context.Context, dir string, db *meta.DB, logger *slog.Logg
 		inlineMax: opts.InlineMax,
 		now:       time.Now,
 		pins:      make(map[objKey]*pin),
+
+		bucketCache: make(map[string]Bucket),
 	}
 	if s.inlineMax == 0 {
 		s.inlineMax = DefaultInlineMax
@@ -134,6 +144,7 @@ func (s *Store) CreateBucket(ctx context.Context, b Bucket) error {
 	if b.CreatedAt.IsZero() {
 		b.CreatedAt = s.now()
 	}
+	defer s.forgetBucket(b.Name)
 	return s.db.Write(ctx, func(tx *meta.Tx) error {
 		var owner string
 		err := tx.QueryRowContext(bg, "SELECT owner FROM buckets WHERE name = ?", b.Name).Scan(&owner)
@@ -157,6 +168,36 @@ func (s *Store) CreateBucket(ctx context.Context, b Bucket) error {
 
 // GetBucket returns the bucket named name, or ErrNoSuchBucket.
 func (s *Store) GetBucket(ctx context.Context, name string) (Bucket, error) {
+	s.bucketMu.RLock()
+	b, ok := s.bucketCache[name]
+	gen := s.bucketGen
+	s.bucketMu.RUnlock()
+	if ok {
+		return b, nil
+	}
+	b, err := s.readBucket(ctx, name)
+	if err != nil {
+		return Bucket{}, err
+	}
+	s.bucketMu.Lock()
+	if s.bucketGen == gen {
+		s.bucketCache[name] = b
+	}
+	s.bucketMu.Unlock()
+	return b, nil
+}
+
+// forgetBucket drops name from the bucket cache after a change to it
+// (whether or not the change committed).
+func (s *Store) forgetBucket(name string) {
+	s.bucketMu.Lock()
+	delete(s.bucketCache, name)
+	s.bucketGen++
+	s.bucketMu.Unlock()
+}
+
+// readBucket reads the bucket row of name from the index.
+func (s *Store) readBucket(ctx context.Context, name string) (Bucket, error) {
 	b := Bucket{Name: name}
 	var created int64
 	err := s.queryRow(ctx, "SELECT owner, region, created_at FROM buckets WHERE name = ?", name).
@@ -200,6 +241,7 @@ func (s *Store) ListBuckets(ctx context.Context, owner string) ([]Bucket, error)
 // aborted and their parts removed, as on AWS.
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	var partFiles []string
+	defer s.forgetBucket(name)
 	err := s.db.Write(ctx, func(tx *meta.Tx) error {
 		partFiles = nil
 		if err := bucketExists(bg, tx, name); err != nil {
