@@ -79,8 +79,23 @@ func (s *Server) readObject(q *request, head bool) error {
 		return err
 	}
 	ctx := q.r.Context()
-	m, err := s.headForRead(q, b, q.key)
-	if err != nil {
+
+	// A whole-object GET opens the object at once and takes its metadata
+	// from the open reader: one index read instead of two. HEAD and ranged
+	// reads look at the metadata first.
+	whole := !head && !q.query.Has("partNumber") && q.r.Header.Get("Range") == ""
+	var m objstore.ObjectMeta
+	var rd objstore.Reader
+	if whole {
+		m, rd, err = s.cfg.Store.GetObject(ctx, b.Name, q.key, 0, -1)
+		if errors.Is(err, objstore.ErrNoSuchKey) {
+			err = s.missingKey(q, b, q.key)
+		}
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+	} else if m, err = s.headForRead(q, b, q.key); err != nil {
 		return err
 	}
 	if err := objectAccess(q, b, m, "READ"); err != nil {
@@ -144,14 +159,17 @@ func (s *Server) readObject(q *request, head bool) error {
 		return nil
 	}
 
-	got, rd, err := s.cfg.Store.GetObject(ctx, q.bucket, q.key, offset, length)
-	if err != nil {
-		return err
-	}
-	defer rd.Close()
-	if got.ETag != m.ETag {
-		// Replaced between HEAD and open: serve nothing inconsistent.
-		return errorf("InternalError", "object changed while being read; retry")
+	if rd == nil {
+		got, r, err := s.cfg.Store.GetObject(ctx, q.bucket, q.key, offset, length)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if got.ETag != m.ETag {
+			// Replaced between HEAD and open: serve nothing inconsistent.
+			return errorf("InternalError", "object changed while being read; retry")
+		}
+		rd = r
 	}
 	q.w.WriteHeader(status)
 	if _, err := q.w.ReadFrom(rd); err != nil {
@@ -169,12 +187,18 @@ func (s *Server) readObject(q *request, head bool) error {
 func (s *Server) headForRead(q *request, b bucket, key string) (objstore.ObjectMeta, error) {
 	m, err := s.cfg.Store.HeadObject(q.r.Context(), b.Name, key)
 	if errors.Is(err, objstore.ErrNoSuchKey) {
-		if aerr := s.authorize(q, b, access{action: "s3:ListBucket", bucket: b.Name}); aerr != nil {
-			return m, aerr
-		}
-		return m, &Error{Code: "NoSuchKey", Extra: [][2]string{{"Key", key}}}
+		return m, s.missingKey(q, b, key)
 	}
 	return m, err
+}
+
+// missingKey is the error for a read of a key that does not exist:
+// NoSuchKey to callers who may list the bucket, AccessDenied to others.
+func (s *Server) missingKey(q *request, b bucket, key string) error {
+	if aerr := s.authorize(q, b, access{action: "s3:ListBucket", bucket: b.Name}); aerr != nil {
+		return aerr
+	}
+	return &Error{Code: "NoSuchKey", Extra: [][2]string{{"Key", key}}}
 }
 
 // partRange returns the byte range of part n of an object. A single-part
