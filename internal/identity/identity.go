@@ -107,6 +107,12 @@ type Store struct {
 type cachedKey struct {
 	secret string
 	key    AccessKey
+
+	// principal is the key's owner as PrincipalFor resolved it, valid
+	// while the store's generation is still principalGen (a user change
+	// bumps it); nil until resolved.
+	principal    *Principal
+	principalGen uint64
 }
 
 var migrations = []string{
@@ -168,7 +174,18 @@ func (s *Store) SecretKey(ctx context.Context, accessKeyID string) (string, erro
 }
 
 // PrincipalFor returns the principal owning an access key.
+//
+// It runs for every request, so the principal of an IAM user's key is
+// cached with the key; the cached principal is used only while no IAM
+// change happened since (see [Store.Generation]).
 func (s *Store) PrincipalFor(ctx context.Context, accessKeyID string) (Principal, error) {
+	gen := s.gen.Load() // before the reads, so a change meanwhile invalidates
+	s.mu.RLock()
+	c, ok := s.cache[accessKeyID]
+	s.mu.RUnlock()
+	if ok && c.principal != nil && c.principalGen == gen {
+		return *c.principal, nil
+	}
 	k, _, err := s.lookup(ctx, accessKeyID)
 	if err != nil {
 		return Principal{}, err
@@ -184,6 +201,16 @@ func (s *Store) PrincipalFor(ctx context.Context, accessKeyID string) (Principal
 		return Principal{}, fmt.Errorf("owner of access key %s: %w", k.ID, err)
 	}
 	p.ARN, p.UserID = u.ARN(), u.ID
+
+	s.mu.Lock()
+	// Only onto the entry lookup used: a key forgotten meanwhile (deleted
+	// or changed) keeps no principal.
+	if c, ok := s.cache[accessKeyID]; ok && c.key == k {
+		pc := p
+		c.principal, c.principalGen = &pc, gen
+		s.cache[accessKeyID] = c
+	}
+	s.mu.Unlock()
 	return p, nil
 }
 

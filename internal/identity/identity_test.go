@@ -14,7 +14,7 @@ import (
 	"inlet/internal/sigv4"
 )
 
-func newStore(t *testing.T) (*Store, string) {
+func newStore(t testing.TB) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -229,5 +229,69 @@ func TestSessions(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	if _, err := s.Authenticate(ctx, short.AccessKeyID, short.Token); !errors.Is(err, ErrExpiredToken) {
 		t.Errorf("expired session: %v; want ErrExpiredToken", err)
+	}
+}
+
+// A cached principal must follow IAM changes: a deleted key is unknown, a
+// user deleted and created again under the same name has its new id.
+func TestPrincipalForFollowsChanges(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, _, err := s.CreateAccount(ctx, "partner", "2222-2222-2222"); err != nil {
+		t.Fatal(err)
+	}
+	u1, err := s.CreateUser(ctx, "222222222222", "writer", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.CreateAccessKey(ctx, "222222222222", "writer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		p, err := s.PrincipalFor(ctx, k.ID)
+		if err != nil || p.UserID != u1.ID {
+			t.Fatalf("PrincipalFor = %+v, %v; want user id %s", p, err, u1.ID)
+		}
+	}
+	if err := s.DeleteAccessKey(ctx, "222222222222", "writer", k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PrincipalFor(ctx, k.ID); !errors.Is(err, sigv4.ErrUnknownKey) {
+		t.Fatalf("PrincipalFor(deleted key) error = %v; want ErrUnknownKey", err)
+	}
+	if err := s.DeleteUser(ctx, "222222222222", "writer"); err != nil {
+		t.Fatal(err)
+	}
+	u2, err := s.CreateUser(ctx, "222222222222", "writer", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := s.CreateAccessKey(ctx, "222222222222", "writer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.PrincipalFor(ctx, k2.ID); err != nil || p.UserID != u2.ID {
+		t.Fatalf("PrincipalFor = %+v, %v; want user id %s", p, err, u2.ID)
+	}
+}
+
+func BenchmarkPrincipalForUser(b *testing.B) {
+	s, _ := newStore(b)
+	ctx := context.Background()
+	if _, _, err := s.CreateAccount(ctx, "partner", "2222-2222-2222"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "222222222222", "writer", ""); err != nil {
+		b.Fatal(err)
+	}
+	k, err := s.CreateAccessKey(ctx, "222222222222", "writer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.PrincipalFor(ctx, k.ID); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
