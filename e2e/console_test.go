@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // consoleInstructions is the part of a source's partner instructions the
@@ -209,6 +210,32 @@ func TestConsoleEndToEnd(t *testing.T) {
 		_, stderr, err := tryCmd(t, writer, aws, commandArgs(t, noACL)...)
 		if err == nil || !strings.Contains(stderr, "AccessDenied") {
 			t.Errorf("write without the ACL: err %v, stderr %s; want AccessDenied", err, stderr)
+		}
+
+		// The tenant reads the refused write in the source's denial log
+		// (recorded off the request path, so it may take a moment).
+		var logged bool
+		for i := 0; i < 30 && !logged; i++ {
+			out := runCmd(t, tenant, serverBinary, "source", "denials", strconv.FormatInt(bp.ID, 10),
+				"--server", s.consoleURL, "--json")
+			var got struct {
+				Denials []struct{ Principal, Operation, Key, Reason string }
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("source denials output: %v\n%s", err, out)
+			}
+			for _, d := range got.Denials {
+				if d.Operation == "PutObject" && strings.HasSuffix(d.Key, "/2024-05-02/file.csv") &&
+					strings.Contains(d.Principal, ":user/writer") && strings.Contains(d.Reason, "explicit deny") {
+					logged = true
+				}
+			}
+			if !logged {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		if !logged {
+			t.Errorf("the source's denial log lacks the write without the ACL")
 		}
 	})
 

@@ -39,7 +39,7 @@ type consoleDeps struct {
 // drives the configured cloud through aws-sdk-go-v2: the embedded one at
 // cloudURL with the platform's root key, or AWS itself (--cloud aws) with
 // the standard credential chain.
-func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL string, log *slog.Logger) (*consoleDeps, error) {
+func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL string, denials api.Denials, log *slog.Logger) (*consoleDeps, error) {
 	cat, err := catalog.Open(ctx, db)
 	if err != nil {
 		return nil, err
@@ -101,6 +101,7 @@ func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL stri
 		Provisioner:  prov,
 		Ingestion:    runner,
 		Tables:       tableInfo{tbl},
+		Denials:      denials,
 		BucketPrefix: cfg.BucketPrefix,
 		Region:       cfg.Region,
 		Endpoint:     pc.Endpoint,

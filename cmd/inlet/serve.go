@@ -21,6 +21,7 @@ import (
 
 	"inlet/internal/certs"
 	"inlet/internal/cloud"
+	"inlet/internal/console/api"
 	"inlet/internal/meta"
 )
 
@@ -241,7 +242,19 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 		}
 		fmt.Fprintf(out, "cloud endpoint:  https://%s\n", ln.Addr())
 	}
-	console, err := newConsole(ctx, cfg, db, "http://"+cloudLn.Addr().String(), log)
+	var denials api.Denials
+	if cfg.Cloud == "embedded" {
+		denials = func(ctx context.Context, bucket string, limit int) ([]api.Denial, error) {
+			ds, err := c.Denials(ctx, bucket, limit)
+			out := make([]api.Denial, len(ds))
+			for i, d := range ds {
+				out[i] = api.Denial{Time: d.Time, Principal: d.Principal, Operation: d.Operation, Action: d.Action,
+					Key: d.Key, Reason: d.Reason, RequestID: d.RequestID, SourceIP: d.SourceIP}
+			}
+			return out, err
+		}
+	}
+	console, err := newConsole(ctx, cfg, db, "http://"+cloudLn.Addr().String(), denials, log)
 	if err != nil {
 		return err
 	}

@@ -151,7 +151,34 @@ func newSourceCmd() *cobra.Command {
 		},
 	}
 	del.Flags().BoolVar(&force, "force", false, "also delete the objects in the bucket")
-	cmd.AddCommand(create, list, show, instructions, retry, del)
+	var limit int
+	denials := &cobra.Command{
+		Use:   "denials ID",
+		Short: "Show the requests denied against a source's bucket, newest first",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Denials []map[string]any `json:"denials"`
+			}
+			if err := c.do("GET", fmt.Sprintf("/api/v1/sources/%s/denials?limit=%d", args[0], limit), nil, &out); err != nil {
+				return err
+			}
+			return c.print(cmd, out, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "TIME\tPRINCIPAL\tOPERATION\tKEY\tREASON")
+				for _, d := range out.Denials {
+					fmt.Fprintf(tw, "%v\t%v\t%v\t%v\t%v\n", d["time"], d["principal"], d["operation"], d["key"], d["reason"])
+				}
+				tw.Flush()
+			})
+		},
+	}
+	denials.Flags().IntVar(&limit, "limit", 100, "how many entries at most")
+	cmd.AddCommand(create, list, show, instructions, retry, del, denials)
 	return cmd
 }
 

@@ -56,6 +56,9 @@ var schemaTypes = map[string]any{
 		Offset  int64    `json:"offset"`
 	}{},
 	"TableInfo": TableInfo{},
+	"DenialList": struct {
+		Denials []Denial `json:"denials"`
+	}{},
 	"Error": struct {
 		Error struct {
 			Code    string `json:"code"`

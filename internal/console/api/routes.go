@@ -50,5 +50,6 @@ var routes = []route{
 	{"GET", "/api/v1/sources/{source}", authAny, "Show a source", "", "Source", 200, (*Server).getSource},
 	{"DELETE", "/api/v1/sources/{source}", authAny, "Delete a source and what it provisioned (?force=true empties the bucket)", "", "", 204, (*Server).deleteSource},
 	{"POST", "/api/v1/sources/{source}/retry", authAny, "Retry the provisioning of a failed source", "", "Source", 200, (*Server).retrySource},
+	{"GET", "/api/v1/sources/{source}/denials", authAny, "Requests the cloud denied against the source's bucket, newest first", "", "DenialList", 200, (*Server).sourceDenials},
 	{"GET", "/api/v1/sources/{source}/instructions", authAny, "Partner instructions (?format=text for plain text)", "", "Instructions", 200, (*Server).sourceInstructions},
 }

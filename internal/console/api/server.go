@@ -35,6 +35,9 @@ type Config struct {
 	Provisioner Provisioner
 	Ingestion   Ingestion
 	Tables      Tables
+	// Denials, when set, reads the denial logs of managed buckets (the
+	// embedded cloud keeps them).
+	Denials Denials
 	// BucketPrefix starts every managed bucket's name (default "inlet").
 	BucketPrefix string
 	// Region and Endpoint describe the cloud partners write to; Endpoint

@@ -210,3 +210,43 @@ func (s *Server) deleteSource(c *call) error {
 	c.w.WriteHeader(204)
 	return nil
 }
+
+// Denial is a request the cloud denied against a source's bucket.
+type Denial struct {
+	Time      time.Time `json:"time"`
+	Principal string    `json:"principal"`
+	Operation string    `json:"operation"`
+	Action    string    `json:"action"`
+	Key       string    `json:"key,omitempty"`
+	Reason    string    `json:"reason"`
+	RequestID string    `json:"request_id"`
+	SourceIP  string    `json:"source_ip,omitempty"`
+}
+
+// Denials reads a bucket's denial log, newest first.
+type Denials func(ctx context.Context, bucket string, limit int) ([]Denial, error)
+
+// sourceDenials lists the requests denied against a source's bucket, so a
+// tenant can see why a partner's write failed.
+func (s *Server) sourceDenials(c *call) error {
+	src, err := s.source(c)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Denials == nil {
+		return &apiError{status: 501, code: "not_implemented", msg: "denial logs are kept by the embedded cloud only; with --cloud aws use CloudTrail"}
+	}
+	limit, err := intParam(c.r, "limit", 100, 1, 10000)
+	if err != nil {
+		return err
+	}
+	ds, err := s.cfg.Denials(c.r.Context(), src.Bucket, int(limit))
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		ds = []Denial{}
+	}
+	writeJSON(c.w, 200, map[string]any{"denials": ds})
+	return nil
+}
