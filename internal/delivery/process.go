@@ -273,7 +273,7 @@ func (f *fileSetReader) Next() bool {
 		if b.Rows == 0 {
 			continue
 		}
-		f.rec = toRecord(f.schema, b)
+		f.rec = ToRecord(f.schema, b)
 		return true
 	}
 	return false

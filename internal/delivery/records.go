@@ -15,11 +15,11 @@ import (
 
 type refCount = atomic.Int64
 
-// toRecord copies a batch of accepted rows into an Arrow record. The batch
+// ToRecord copies a batch of accepted rows into an Arrow record. The batch
 // is reused by the reader, so its buffers are copied, in bulk: the ingest
 // column layout is already Arrow's (offsets and bytes for strings, dense
 // typed values), so no value is appended one by one.
-func toRecord(schema *arrow.Schema, b *ingest.Batch) arrow.Record {
+func ToRecord(schema *arrow.Schema, b *ingest.Batch) arrow.Record {
 	n := b.Rows
 	cols := make([]arrow.Array, len(b.Columns))
 	for i := range b.Columns {

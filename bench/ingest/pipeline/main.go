@@ -39,6 +39,7 @@ import (
 	"inlet/bench/ingest/internal/benchutil"
 	"inlet/bench/ingest/internal/dataset"
 	"inlet/internal/catalog"
+	"inlet/internal/delivery"
 	"inlet/internal/ingest"
 	"inlet/internal/meta"
 	"inlet/internal/tables"
@@ -213,7 +214,7 @@ func (r *reader) Next() bool {
 		if !r.arrow {
 			return true
 		}
-		r.rec = toRecord(r.schema, b)
+		r.rec = delivery.ToRecord(r.schema, b)
 		return true
 	}
 	return false
