@@ -21,6 +21,19 @@ func ownerOnly(q *request, b bucket) error {
 	return nil
 }
 
+// setConfig changes a bucket's configuration with fn and answers status.
+func (s *Server) setConfig(q *request, b bucket, status int, fn func(*bucketconf.Config)) error {
+	_, err := s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+		fn(c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	q.w.WriteHeader(status)
+	return nil
+}
+
 func (s *Server) configBucket(q *request) (bucket, error) {
 	b, err := s.bucketFor(q)
 	if err != nil {
@@ -71,15 +84,9 @@ func (s *Server) putBucketPolicy(q *request) error {
 		return errorf("AccessDenied", "User: %s is not authorized to perform: s3:PutBucketPolicy on resource: arn:aws:s3:::%s because public policies are blocked by the BlockPublicPolicy block public access setting.",
 			q.principal.ARN, b.Name)
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
 		c.Policy = string(doc)
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(204)
-	return nil
 }
 
 // policyFitsBucket checks that every resource a bucket policy names is the
@@ -141,15 +148,9 @@ func (s *Server) deleteBucketPolicy(q *request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
 		c.Policy = ""
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(204)
-	return nil
 }
 
 type ownershipControls struct {
@@ -190,15 +191,9 @@ func (s *Server) putOwnershipControls(q *request) error {
 	if err := xml.Unmarshal(body, &in); err != nil || len(in.Rules) != 1 || !validOwnership(in.Rules[0].ObjectOwnership) {
 		return newError("MalformedXML")
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 200, func(c *bucketconf.Config) {
 		c.Ownership = in.Rules[0].ObjectOwnership
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(200)
-	return nil
 }
 
 func (s *Server) deleteOwnershipControls(q *request) error {
@@ -206,15 +201,9 @@ func (s *Server) deleteOwnershipControls(q *request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
 		c.Ownership = ""
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(204)
-	return nil
 }
 
 type publicAccessBlockXML struct {
@@ -254,18 +243,12 @@ func (s *Server) putPublicAccessBlock(q *request) error {
 	if err := xml.Unmarshal(body, &in); err != nil {
 		return newError("MalformedXML")
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 200, func(c *bucketconf.Config) {
 		c.PublicAccessBlock = &bucketconf.PublicAccessBlock{
 			BlockPublicAcls: in.BlockPublicAcls, IgnorePublicAcls: in.IgnorePublicAcls,
 			BlockPublicPolicy: in.BlockPublicPolicy, RestrictPublicBuckets: in.RestrictPublicBuckets,
 		}
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(200)
-	return nil
 }
 
 func (s *Server) deletePublicAccessBlock(q *request) error {
@@ -273,13 +256,7 @@ func (s *Server) deletePublicAccessBlock(q *request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
 		c.PublicAccessBlock = nil
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(204)
-	return nil
 }

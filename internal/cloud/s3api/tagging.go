@@ -131,15 +131,9 @@ func (s *Server) putBucketTagging(q *request) error {
 	if len(tags) > 50 {
 		return errorf("InvalidTag", "Bucket tag count cannot be greater than 50")
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
 		c.Tags = tags
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(204)
-	return nil
 }
 
 func (s *Server) deleteBucketTagging(q *request) error {
@@ -147,13 +141,7 @@ func (s *Server) deleteBucketTagging(q *request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Buckets.Update(q.r.Context(), b.Name, func(c *bucketconf.Config) error {
+	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
 		c.Tags = nil
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	q.w.WriteHeader(204)
-	return nil
 }
