@@ -52,21 +52,26 @@ type Snapshot struct {
 	Summary   map[string]string `json:"summary"`
 }
 
+// dataset checks the {dataset} of the path against the caller's tenant.
+func (s *Server) dataset(c *call) (tenantID, datasetID int64, err error) {
+	if tenantID, err = c.tenant(); err != nil {
+		return 0, 0, err
+	}
+	if datasetID, err = c.id("dataset"); err != nil {
+		return 0, 0, err
+	}
+	_, err = s.cfg.Catalog.GetDataset(c.r.Context(), tenantID, datasetID)
+	return tenantID, datasetID, err
+}
+
 type ingestionCreate struct {
 	Source int64  `json:"source"`
 	Folder string `json:"folder"`
 }
 
 func (s *Server) triggerIngestion(c *call) error {
-	tid, err := c.tenant()
+	tid, dsID, err := s.dataset(c)
 	if err != nil {
-		return err
-	}
-	dsID, err := c.id("dataset")
-	if err != nil {
-		return err
-	}
-	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
 		return err
 	}
 	var in ingestionCreate
@@ -107,15 +112,8 @@ func (s *Server) triggerIngestion(c *call) error {
 }
 
 func (s *Server) listIngestions(c *call) error {
-	tid, err := c.tenant()
+	tid, dsID, err := s.dataset(c)
 	if err != nil {
-		return err
-	}
-	dsID, err := c.id("dataset")
-	if err != nil {
-		return err
-	}
-	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
 		return err
 	}
 	runs, err := s.cfg.Ingestion.List(c.r.Context(), tid, dsID, 100)
@@ -176,15 +174,8 @@ func (s *Server) ingestionRejects(c *call) error {
 }
 
 func (s *Server) datasetRows(c *call) error {
-	tid, err := c.tenant()
+	_, dsID, err := s.dataset(c)
 	if err != nil {
-		return err
-	}
-	dsID, err := c.id("dataset")
-	if err != nil {
-		return err
-	}
-	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
 		return err
 	}
 	limit, err := intParam(c.r, "limit", 100, 0, 10000)
@@ -219,15 +210,8 @@ func intParam(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 }
 
 func (s *Server) datasetSnapshots(c *call) error {
-	tid, err := c.tenant()
+	_, dsID, err := s.dataset(c)
 	if err != nil {
-		return err
-	}
-	dsID, err := c.id("dataset")
-	if err != nil {
-		return err
-	}
-	if _, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID); err != nil {
 		return err
 	}
 	info, err := s.cfg.Tables.Info(c.r.Context(), dsID)
