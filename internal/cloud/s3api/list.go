@@ -174,7 +174,7 @@ func (s *Server) listObjectsV2(q *request) error {
 	if res.IsTruncated {
 		out.NextContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(res.NextMarker))
 	}
-	return writeXML(q, 200, out)
+	return writeRawXML(q, 200, out.marshal())
 }
 
 type listBucketResultV1 struct {
