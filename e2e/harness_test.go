@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -27,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"inlet/internal/credfile"
 )
 
 // serverBinary is the inlet binary under test, built once by TestMain.
@@ -226,32 +227,9 @@ func (s *server) readCredentials() {
 	if mode := fi.Mode().Perm(); mode&0o077 != 0 {
 		t.Errorf("credentials file mode = %v; want no group/other bits", mode)
 	}
-	f, err := os.Open(path)
+	s.accessKey, s.secretKey, err = credfile.Read(path, "")
 	if err != nil {
 		t.Fatalf("credentials: %v", err)
-	}
-	defer f.Close()
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			section = strings.Trim(line, "[] ")
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || section != "default" {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			s.accessKey = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			s.secretKey = strings.TrimSpace(v)
-		}
-	}
-	if s.accessKey == "" || s.secretKey == "" {
-		t.Fatalf("credentials file %s has no [default] key pair", path)
 	}
 }
 

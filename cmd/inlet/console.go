@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +17,7 @@ import (
 
 	"inlet/internal/catalog"
 	"inlet/internal/console/api"
+	"inlet/internal/credfile"
 	"inlet/internal/delivery"
 	"inlet/internal/meta"
 	"inlet/internal/provision"
@@ -52,7 +50,7 @@ func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL stri
 	var pc provision.Cloud
 	switch cfg.Cloud {
 	case "embedded":
-		id, secret, err := readSharedCredentials(filepath.Join(cfg.Data, "credentials"))
+		id, secret, err := credfile.Read(filepath.Join(cfg.Data, "credentials"), "")
 		if err != nil {
 			return nil, fmt.Errorf("platform credentials for the embedded cloud: %w", err)
 		}
@@ -163,39 +161,6 @@ func (d *consoleDeps) handler() http.Handler {
 	})
 	mux.Handle("/api/", d.api)
 	return mux
-}
-
-// readSharedCredentials reads the [default] keys of an AWS shared
-// credentials file.
-func readSharedCredentials(path string) (id, secret string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", err
-	}
-	defer f.Close()
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			section = strings.Trim(line, "[] ")
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || section != "default" {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			id = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			secret = strings.TrimSpace(v)
-		}
-	}
-	if id == "" || secret == "" {
-		return "", "", fmt.Errorf("%s has no [default] access key", path)
-	}
-	return id, secret, sc.Err()
 }
 
 // resume finishes provisioning left unfinished by a crash or restart.

@@ -18,6 +18,7 @@ import (
 	"inlet/internal/cloud/iamapi"
 	"inlet/internal/cloud/s3api"
 	"inlet/internal/cloud/stsapi"
+	"inlet/internal/credfile"
 	"inlet/internal/identity"
 	"inlet/internal/meta"
 	"inlet/internal/objstore"
@@ -112,7 +113,7 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 	}
 	c.platform = acct
 	if k != nil {
-		if err := writeCredentials(c.credPath, k.ID, k.Secret.Reveal(), opts.Region); err != nil {
+		if err := credfile.Write(c.credPath, k.ID, k.Secret.Reveal(), opts.Region); err != nil {
 			return err
 		}
 	} else if _, err := os.Stat(c.credPath); errors.Is(err, os.ErrNotExist) {
@@ -169,18 +170,6 @@ func (c *Cloud) Close() error {
 		err = errors.Join(err, c.db.Close())
 	}
 	return err
-}
-
-func writeCredentials(path, id, secret, region string) error {
-	body := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = %s\n", id, secret, region)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
-		return fmt.Errorf("write credentials: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write credentials: %w", err)
-	}
-	return nil
 }
 
 // CreateAccount creates a partner account in the cloud kept in

@@ -1,7 +1,6 @@
 package cloud_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -28,6 +27,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"inlet/internal/cloud"
+	"inlet/internal/credfile"
 )
 
 const testRegion = "us-east-1"
@@ -87,35 +87,9 @@ func startEnv(t *testing.T, useTLS bool) *env {
 // credentials file.
 func readCredentials(t *testing.T, path string) (id, secret string) {
 	t.Helper()
-	f, err := os.Open(path)
+	id, secret, err := credfile.Read(path, "")
 	if err != nil {
-		t.Fatalf("open credentials: %v", err)
-	}
-	defer f.Close()
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			section = strings.TrimSpace(line[1 : len(line)-1])
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || section != "default" {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			id = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			secret = strings.TrimSpace(v)
-		}
-	}
-	if err := sc.Err(); err != nil {
 		t.Fatalf("read credentials: %v", err)
-	}
-	if id == "" || secret == "" {
-		t.Fatalf("credentials file %s has no [default] key", filepath.Base(path))
 	}
 	return id, secret
 }

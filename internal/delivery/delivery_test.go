@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -31,6 +30,7 @@ import (
 
 	"inlet/internal/catalog"
 	"inlet/internal/cloud"
+	"inlet/internal/credfile"
 	"inlet/internal/delivery"
 	"inlet/internal/ingest"
 	"inlet/internal/meta"
@@ -390,32 +390,9 @@ func (e *env) setRunState(id int64, status string, edit func(m map[string]any)) 
 
 func readCredentials(t *testing.T, path string) (id, secret string) {
 	t.Helper()
-	f, err := os.Open(path)
+	id, secret, err := credfile.Read(path, "")
 	if err != nil {
-		t.Fatalf("open credentials: %v", err)
-	}
-	defer f.Close()
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			section = strings.Trim(line, "[] ")
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || section != "default" {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			id = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			secret = strings.TrimSpace(v)
-		}
-	}
-	if id == "" || secret == "" {
-		t.Fatalf("no [default] key in %s", filepath.Base(path))
+		t.Fatalf("read credentials: %v", err)
 	}
 	return id, secret
 }

@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +22,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"inlet/internal/cloud"
+	"inlet/internal/credfile"
 	"inlet/internal/provision"
 )
 
@@ -427,26 +426,9 @@ func TestProvisionRejectsBadSpec(t *testing.T) {
 // file.
 func readCredentials(t *testing.T, path string) (id, secret string) {
 	t.Helper()
-	f, err := os.Open(path)
+	id, secret, err := credfile.Read(path, "")
 	if err != nil {
-		t.Fatalf("open credentials: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			id = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			secret = strings.TrimSpace(v)
-		}
-	}
-	if id == "" || secret == "" {
-		t.Fatalf("no key in %s", filepath.Base(path))
+		t.Fatalf("read credentials: %v", err)
 	}
 	return id, secret
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -30,6 +29,7 @@ import (
 
 	"inlet/internal/catalog"
 	"inlet/internal/cloud"
+	"inlet/internal/credfile"
 	"inlet/internal/meta"
 	"inlet/internal/provision"
 )
@@ -133,32 +133,9 @@ func newTestEnv(t *testing.T) *testEnv {
 // platformKey reads the [default] key of an AWS shared credentials file.
 func platformKey(t *testing.T, path string) (id, secret string) {
 	t.Helper()
-	f, err := os.Open(path)
+	id, secret, err := credfile.Read(path, "")
 	if err != nil {
-		t.Fatalf("open credentials: %v", err)
-	}
-	defer f.Close()
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			section = strings.Trim(line, "[] ")
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || section != "default" {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			id = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			secret = strings.TrimSpace(v)
-		}
-	}
-	if id == "" || secret == "" {
-		t.Fatalf("no [default] key in the credentials file")
+		t.Fatalf("read credentials: %v", err)
 	}
 	return id, secret
 }
