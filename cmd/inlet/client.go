@@ -163,6 +163,19 @@ func (c *apiClient) download(path, file string) error {
 	return os.Rename(tmp, file)
 }
 
+// call is the usual body of a command: build the client, send the
+// request, and print the reply (JSON with --json, else through table).
+func (f *clientFlags) call(cmd *cobra.Command, method, path string, in, out any, table func(w io.Writer)) error {
+	c, err := f.client()
+	if err != nil {
+		return err
+	}
+	if err := c.do(method, path, in, out); err != nil {
+		return err
+	}
+	return c.print(cmd, out, table)
+}
+
 // print writes v as JSON with --json, else through table.
 func (c *apiClient) print(cmd *cobra.Command, v any, table func(w io.Writer)) error {
 	out := cmd.OutOrStdout()

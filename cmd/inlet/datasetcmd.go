@@ -38,15 +38,8 @@ func newDatasetCmd() *cobra.Command {
 			if description != "" {
 				spec["description"] = description
 			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			if err := c.do("POST", "/api/v1/datasets", spec, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) { printDataset(w, out) })
+			return cf.call(cmd, "POST", "/api/v1/datasets", spec, &out, func(w io.Writer) { printDataset(w, out) })
 		},
 	}
 	f := create.Flags()
@@ -60,17 +53,10 @@ func newDatasetCmd() *cobra.Command {
 		Short: "List datasets",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Datasets []map[string]any `json:"datasets"`
 			}
-			if err := c.do("GET", "/api/v1/datasets", nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "GET", "/api/v1/datasets", nil, &out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tNAME\tFORMAT\tFIELDS\tWRITE MODE")
 				for _, d := range out.Datasets {
@@ -87,15 +73,8 @@ func newDatasetCmd() *cobra.Command {
 		Short: "Show a dataset",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			if err := c.do("GET", "/api/v1/datasets/"+args[0], nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) { printDataset(w, out) })
+			return cf.call(cmd, "GET", "/api/v1/datasets/"+args[0], nil, &out, func(w io.Writer) { printDataset(w, out) })
 		},
 	}
 	var force bool
@@ -126,18 +105,11 @@ func newDatasetCmd() *cobra.Command {
 		Short: "Print a dataset's rows",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Columns []string `json:"columns"`
 				Rows    [][]any  `json:"rows"`
 			}
-			if err := c.do("GET", fmt.Sprintf("/api/v1/datasets/%s/rows?limit=%d&offset=%d", args[0], limit, offset), nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "GET", fmt.Sprintf("/api/v1/datasets/%s/rows?limit=%d&offset=%d", args[0], limit, offset), nil, &out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, strings.Join(out.Columns, "\t"))
 				for _, r := range out.Rows {

@@ -22,16 +22,9 @@ func newIngestCmd() *cobra.Command {
 		Short: "Ingest a file-set folder (ingestion/datasets/version=1/datasetId=ID/FOLDER/) of a source",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			err = c.do("POST", fmt.Sprintf("/api/v1/datasets/%d/ingestions", dataset), map[string]any{"source": source, "folder": folder}, &out)
-			if err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) { printRun(w, out) })
+			return cf.call(cmd, "POST", fmt.Sprintf("/api/v1/datasets/%d/ingestions", dataset),
+				map[string]any{"source": source, "folder": folder}, &out, func(w io.Writer) { printRun(w, out) })
 		},
 	}
 	tf := trigger.Flags()
@@ -48,17 +41,10 @@ func newIngestCmd() *cobra.Command {
 		Short: "List a dataset's ingestions, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Ingestions []map[string]any `json:"ingestions"`
 			}
-			if err := c.do("GET", fmt.Sprintf("/api/v1/datasets/%d/ingestions", listDataset), nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "GET", fmt.Sprintf("/api/v1/datasets/%d/ingestions", listDataset), nil, &out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tFOLDER\tSTATUS\tROWS\tREJECTED\tSNAPSHOT")
 				for _, r := range out.Ingestions {
@@ -76,15 +62,8 @@ func newIngestCmd() *cobra.Command {
 		Short: "Show an ingestion: status, progress, files and first rejects",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			if err := c.do("GET", "/api/v1/ingestions/"+url.PathEscape(args[0]), nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) { printRun(w, out) })
+			return cf.call(cmd, "GET", "/api/v1/ingestions/"+url.PathEscape(args[0]), nil, &out, func(w io.Writer) { printRun(w, out) })
 		},
 	}
 	var rejectsOut string

@@ -19,19 +19,12 @@ func newSourceCmd() *cobra.Command {
 		Short: "Create a Managed AWS S3 Bucket source and provision its bucket",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			in := map[string]string{"aws_account_id": acct, "resource_id": rid, "access_type": access}
 			if ext != "" {
 				in["external_id"] = ext
 			}
 			var out map[string]any
-			if err := c.do("POST", "/api/v1/sources", in, &out); err != nil {
-				return err
-			}
-			if err := c.print(cmd, out, func(w io.Writer) { printSource(w, out) }); err != nil {
+			if err := cf.call(cmd, "POST", "/api/v1/sources", in, &out, func(w io.Writer) { printSource(w, out) }); err != nil {
 				return err
 			}
 			if out["status"] == "failed" {
@@ -53,17 +46,10 @@ func newSourceCmd() *cobra.Command {
 		Short: "List sources",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Sources []map[string]any `json:"sources"`
 			}
-			if err := c.do("GET", "/api/v1/sources", nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "GET", "/api/v1/sources", nil, &out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tBUCKET\tACCESS\tPARTNER\tSTATUS")
 				for _, s := range out.Sources {
@@ -78,15 +64,8 @@ func newSourceCmd() *cobra.Command {
 		Short: "Show a source",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			if err := c.do("GET", "/api/v1/sources/"+args[0], nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) { printSource(w, out) })
+			return cf.call(cmd, "GET", "/api/v1/sources/"+args[0], nil, &out, func(w io.Writer) { printSource(w, out) })
 		},
 	}
 	instructions := &cobra.Command{
@@ -118,15 +97,8 @@ func newSourceCmd() *cobra.Command {
 		Short: "Retry a failed provisioning",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			if err := c.do("POST", "/api/v1/sources/"+args[0]+"/retry", nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) { printSource(w, out) })
+			return cf.call(cmd, "POST", "/api/v1/sources/"+args[0]+"/retry", nil, &out, func(w io.Writer) { printSource(w, out) })
 		},
 	}
 	var force bool
@@ -157,17 +129,10 @@ func newSourceCmd() *cobra.Command {
 		Short: "Show the requests denied against a source's bucket, newest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Denials []map[string]any `json:"denials"`
 			}
-			if err := c.do("GET", fmt.Sprintf("/api/v1/sources/%s/denials?limit=%d", args[0], limit), nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "GET", fmt.Sprintf("/api/v1/sources/%s/denials?limit=%d", args[0], limit), nil, &out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "TIME\tPRINCIPAL\tOPERATION\tKEY\tREASON")
 				for _, d := range out.Denials {

@@ -34,18 +34,11 @@ func newTenantCmd() *cobra.Command {
 		Short: "Create a tenant and print its id and first API token",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Tenant tenantOut  `json:"tenant"`
 				Token  tokenReply `json:"token"`
 			}
-			if err := c.do("POST", "/api/v1/tenants", map[string]string{"name": name}, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "POST", "/api/v1/tenants", map[string]string{"name": name}, &out, func(w io.Writer) {
 				fmt.Fprintf(w, "tenant_id  %d\nname       %s\ntoken      %s\n\nThe token is shown only now; use it as INLET_TOKEN.\n",
 					out.Tenant.ID, out.Tenant.Name, out.Token.Secret)
 			})
@@ -59,17 +52,10 @@ func newTenantCmd() *cobra.Command {
 		Short: "List tenants",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Tenants []tenantOut `json:"tenants"`
 			}
-			if err := c.do("GET", "/api/v1/tenants", nil, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "GET", "/api/v1/tenants", nil, &out, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tNAME\tCREATED")
 				for _, t := range out.Tenants {
@@ -100,19 +86,11 @@ func newUserCmd() *cobra.Command {
 			if password == "" {
 				return errors.New("a password is needed: set INLET_PASSWORD or --password")
 			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out map[string]any
-			err = c.do("POST", fmt.Sprintf("/api/v1/tenants/%d/users", tenant),
-				map[string]string{"email": email, "password": password}, &out)
-			if err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
-				fmt.Fprintf(w, "user %v (%v) created in tenant %v\n", out["id"], out["email"], out["tenant_id"])
-			})
+			return cf.call(cmd, "POST", fmt.Sprintf("/api/v1/tenants/%d/users", tenant),
+				map[string]string{"email": email, "password": password}, &out, func(w io.Writer) {
+					fmt.Fprintf(w, "user %v (%v) created in tenant %v\n", out["id"], out["email"], out["tenant_id"])
+				})
 		},
 	}
 	f := create.Flags()
@@ -136,15 +114,8 @@ func newTokenCmd() *cobra.Command {
 		Short: "Create an API token for a tenant (shown once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
 			var out tokenReply
-			if err := c.do("POST", fmt.Sprintf("/api/v1/tenants/%d/tokens", tenant), map[string]string{"name": name}, &out); err != nil {
-				return err
-			}
-			return c.print(cmd, out, func(w io.Writer) {
+			return cf.call(cmd, "POST", fmt.Sprintf("/api/v1/tenants/%d/tokens", tenant), map[string]string{"name": name}, &out, func(w io.Writer) {
 				fmt.Fprintf(w, "token %s\n\nThe token is shown only now.\n", out.Secret)
 			})
 		},
