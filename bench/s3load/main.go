@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -39,6 +38,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"inlet/internal/credfile"
 )
 
 // maxDuration bounds any single run, whatever the flags say.
@@ -184,7 +185,7 @@ func (c *config) check() error {
 		return errors.New("-overwrite must not be negative")
 	}
 	if c.credFile != "" {
-		ak, sk, err := readCredentials(c.credFile, c.profile)
+		ak, sk, err := credfile.Read(c.credFile, c.profile)
 		if err != nil {
 			return err
 		}
@@ -200,47 +201,6 @@ func loopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// readCredentials reads an INI credentials file in the AWS shared format.
-func readCredentials(path, profile string) (ak, sk string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", err
-	}
-	defer f.Close()
-	section := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
-		}
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			section = strings.TrimSpace(strings.TrimPrefix(line[1:len(line)-1], "profile "))
-			continue
-		}
-		if section != profile {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "aws_access_key_id":
-			ak = strings.TrimSpace(v)
-		case "aws_secret_access_key":
-			sk = strings.TrimSpace(v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", "", err
-	}
-	if ak == "" || sk == "" {
-		return "", "", fmt.Errorf("%s: no aws_access_key_id/aws_secret_access_key in [%s]", path, profile)
-	}
-	return ak, sk, nil
 }
 
 func newClient(c *config) (*s3.Client, error) {

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -81,20 +79,5 @@ func TestCheckRefusesNonLoopback(t *testing.T) {
 		if err := c.check(); err != nil {
 			t.Errorf("%s refused: %v", ep, err)
 		}
-	}
-}
-
-func TestReadCredentials(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "credentials")
-	body := "# comment\n[other]\naws_access_key_id = X\n[default]\naws_access_key_id = AKID\naws_secret_access_key=SECRET\n"
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ak, sk, err := readCredentials(p, "default")
-	if err != nil || ak != "AKID" || sk != "SECRET" {
-		t.Fatalf("got %q %q %v", ak, sk, err)
-	}
-	if _, _, err := readCredentials(p, "missing"); err == nil {
-		t.Fatal("missing profile accepted")
 	}
 }

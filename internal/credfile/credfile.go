@@ -42,8 +42,12 @@ func Read(path, profile string) (id, secret string, err error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
 		if strings.HasPrefix(line, "[") {
-			section = strings.TrimSpace(strings.Trim(line, "[]"))
+			// A config file names profiles "[profile NAME]".
+			section = strings.TrimPrefix(strings.TrimSpace(strings.Trim(line, "[]")), "profile ")
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")

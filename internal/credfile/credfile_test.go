@@ -39,3 +39,18 @@ func TestReadProfiles(t *testing.T) {
 		}
 	}
 }
+
+func TestReadCommentsAndOtherProfiles(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "credentials")
+	body := "# comment\n[other]\naws_access_key_id = X\n[default]\naws_access_key_id = AKID\naws_secret_access_key=SECRET\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ak, sk, err := Read(p, "default")
+	if err != nil || ak != "AKID" || sk != "SECRET" {
+		t.Fatalf("got %q %q %v", ak, sk, err)
+	}
+	if _, _, err := Read(p, "missing"); err == nil {
+		t.Fatal("missing profile accepted")
+	}
+}
