@@ -178,7 +178,25 @@ func (f *Front) WriteError(w http.ResponseWriter, c *Call, err error) {
 	w.Write(body)
 }
 
-// Log writes the access-log line of a call.
+// Serve authenticates r, runs the call with run, and writes its result or
+// its error; then it logs the call.
+func (f *Front) Serve(w http.ResponseWriter, r *http.Request, run func(*Call) (any, error)) {
+	start := time.Now()
+	sw := &StatusWriter{ResponseWriter: w, Status: 200}
+	c, err := f.Begin(r)
+	if err == nil {
+		var res any
+		if res, err = run(c); err == nil {
+			f.WriteResult(sw, c, res)
+		}
+	}
+	if err != nil {
+		f.WriteError(sw, c, err)
+	}
+	f.LogCall(c, sw.Status, start)
+}
+
+// LogCall writes the access-log line of a call.
 func (f *Front) LogCall(c *Call, status int, start time.Time) {
 	attrs := []slog.Attr{
 		slog.String("request_id", c.RequestID),

@@ -84,20 +84,13 @@ var actions = map[string]action{
 
 // ServeHTTP authenticates, authorizes and runs the call.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	sw := &awsquery.StatusWriter{ResponseWriter: w, Status: 200}
-	c, err := s.front.Begin(r)
-	if err == nil {
-		var res any
-		res, err = s.run(c)
-		if err == nil {
-			s.front.WriteResult(sw, c, res)
+	s.front.Serve(w, r, func(c *awsquery.Call) (any, error) {
+		res, err := s.run(c)
+		if err != nil {
+			return nil, wire(err)
 		}
-	}
-	if err != nil {
-		s.front.WriteError(sw, c, wire(err))
-	}
-	s.front.LogCall(c, sw.Status, start)
+		return res, nil
+	})
 }
 
 func (s *Server) run(c *awsquery.Call) (any, error) {

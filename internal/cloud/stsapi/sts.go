@@ -42,20 +42,7 @@ func New(front awsquery.Front, roles Roles, az *authz.Authorizer) *Server {
 
 // ServeHTTP authenticates the call and runs its action.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	sw := &awsquery.StatusWriter{ResponseWriter: w, Status: 200}
-	c, err := s.front.Begin(r)
-	if err == nil {
-		var res any
-		res, err = s.run(c)
-		if err == nil {
-			s.front.WriteResult(sw, c, res)
-		}
-	}
-	if err != nil {
-		s.front.WriteError(sw, c, err)
-	}
-	s.front.LogCall(c, sw.Status, start)
+	s.front.Serve(w, r, s.run)
 }
 
 func (s *Server) run(c *awsquery.Call) (any, error) {
