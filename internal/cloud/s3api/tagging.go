@@ -19,6 +19,37 @@ type tag struct {
 	Value string
 }
 
+// taggingOf is the Tagging reply for a tag map, keys in order.
+func taggingOf(tags map[string]string) tagging {
+	out := tagging{Xmlns: s3Namespace, TagSet: []tag{}}
+	for k, v := range tags {
+		out.TagSet = append(out.TagSet, tag{Key: k, Value: v})
+	}
+	sort.Slice(out.TagSet, func(i, j int) bool { return out.TagSet[i].Key < out.TagSet[j].Key })
+	return out
+}
+
+// readTagging reads a Tagging request body; a key given twice is
+// InvalidTag.
+func readTagging(q *request) (map[string]string, error) {
+	body, err := readSmallBody(q, 64<<10)
+	if err != nil {
+		return nil, err
+	}
+	var in tagging
+	if err := xml.Unmarshal(body, &in); err != nil {
+		return nil, newError("MalformedXML")
+	}
+	tags := make(map[string]string, len(in.TagSet))
+	for _, t := range in.TagSet {
+		if _, dup := tags[t.Key]; dup {
+			return nil, errorf("InvalidTag", "Cannot provide multiple Tags with the same key")
+		}
+		tags[t.Key] = t.Value
+	}
+	return tags, nil
+}
+
 func (s *Server) getObjectTagging(q *request) error {
 	if _, err := s.bucketFor(q); err != nil {
 		return err
@@ -30,12 +61,7 @@ func (s *Server) getObjectTagging(q *request) error {
 	if err != nil {
 		return err
 	}
-	out := tagging{Xmlns: s3Namespace, TagSet: []tag{}}
-	for k, v := range m.Tags {
-		out.TagSet = append(out.TagSet, tag{Key: k, Value: v})
-	}
-	sort.Slice(out.TagSet, func(i, j int) bool { return out.TagSet[i].Key < out.TagSet[j].Key })
-	return writeXML(q, 200, out)
+	return writeXML(q, 200, taggingOf(m.Tags))
 }
 
 func (s *Server) putObjectTagging(q *request) error {
@@ -45,20 +71,9 @@ func (s *Server) putObjectTagging(q *request) error {
 	if err := versionParam(q); err != nil {
 		return err
 	}
-	body, err := readSmallBody(q, 64<<10)
+	tags, err := readTagging(q)
 	if err != nil {
 		return err
-	}
-	var in tagging
-	if err := xml.Unmarshal(body, &in); err != nil {
-		return newError("MalformedXML")
-	}
-	tags := make(map[string]string, len(in.TagSet))
-	for _, t := range in.TagSet {
-		if _, dup := tags[t.Key]; dup {
-			return errorf("InvalidTag", "Cannot provide multiple Tags with the same key")
-		}
-		tags[t.Key] = t.Value
 	}
 	if err := validateTags(tags); err != nil {
 		return err
@@ -97,12 +112,7 @@ func (s *Server) getBucketTagging(q *request) error {
 	if len(b.Tags) == 0 {
 		return newError("NoSuchTagSet")
 	}
-	out := tagging{Xmlns: s3Namespace}
-	for k, v := range b.Tags {
-		out.TagSet = append(out.TagSet, tag{Key: k, Value: v})
-	}
-	sort.Slice(out.TagSet, func(i, j int) bool { return out.TagSet[i].Key < out.TagSet[j].Key })
-	return writeXML(q, 200, out)
+	return writeXML(q, 200, taggingOf(b.Tags))
 }
 
 func (s *Server) putBucketTagging(q *request) error {
@@ -110,23 +120,14 @@ func (s *Server) putBucketTagging(q *request) error {
 	if err != nil {
 		return err
 	}
-	body, err := readSmallBody(q, 64<<10)
+	tags, err := readTagging(q)
 	if err != nil {
 		return err
 	}
-	var in tagging
-	if err := xml.Unmarshal(body, &in); err != nil {
-		return newError("MalformedXML")
-	}
-	tags := make(map[string]string, len(in.TagSet))
-	for _, t := range in.TagSet {
-		if _, dup := tags[t.Key]; dup {
-			return errorf("InvalidTag", "Cannot provide multiple Tags with the same key")
-		}
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+	for k, v := range tags {
+		if k == "" || len(k) > 128 || len(v) > 256 {
 			return errorf("InvalidTag", "The TagKey or TagValue you have provided is invalid")
 		}
-		tags[t.Key] = t.Value
 	}
 	if len(tags) > 50 {
 		return errorf("InvalidTag", "Bucket tag count cannot be greater than 50")
