@@ -39,21 +39,13 @@ func (s *Server) listDatasets(c *call) error {
 }
 
 func (s *Server) getDataset(c *call) error {
-	tid, err := c.tenant()
-	if err != nil {
-		return err
-	}
-	id, err := c.id("dataset")
-	if err != nil {
-		return err
-	}
-	d, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, id)
+	d, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
 	out := datasetOut{Dataset: d}
 	if s.cfg.Tables != nil {
-		if info, err := s.cfg.Tables.Info(c.r.Context(), id); err == nil {
+		if info, err := s.cfg.Tables.Info(c.r.Context(), d.ID); err == nil {
 			out.Table = &tableSummary{MetadataLocation: info.MetadataLocation, CurrentSnapshotID: info.CurrentSnapshotID}
 		}
 	}

@@ -52,16 +52,17 @@ type Snapshot struct {
 	Summary   map[string]string `json:"summary"`
 }
 
-// dataset checks the {dataset} of the path against the caller's tenant.
-func (s *Server) dataset(c *call) (tenantID, datasetID int64, err error) {
-	if tenantID, err = c.tenant(); err != nil {
-		return 0, 0, err
+// dataset returns the {dataset} of the path, if it is the caller's tenant's.
+func (s *Server) dataset(c *call) (catalog.Dataset, error) {
+	tid, err := c.tenant()
+	if err != nil {
+		return catalog.Dataset{}, err
 	}
-	if datasetID, err = c.id("dataset"); err != nil {
-		return 0, 0, err
+	id, err := c.id("dataset")
+	if err != nil {
+		return catalog.Dataset{}, err
 	}
-	_, err = s.cfg.Catalog.GetDataset(c.r.Context(), tenantID, datasetID)
-	return tenantID, datasetID, err
+	return s.cfg.Catalog.GetDataset(c.r.Context(), tid, id)
 }
 
 type ingestionCreate struct {
@@ -70,10 +71,11 @@ type ingestionCreate struct {
 }
 
 func (s *Server) triggerIngestion(c *call) error {
-	tid, dsID, err := s.dataset(c)
+	ds, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
+	tid, dsID := ds.TenantID, ds.ID
 	var in ingestionCreate
 	if err := c.decode(&in); err != nil {
 		return err
@@ -112,10 +114,11 @@ func (s *Server) triggerIngestion(c *call) error {
 }
 
 func (s *Server) listIngestions(c *call) error {
-	tid, dsID, err := s.dataset(c)
+	ds, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
+	tid, dsID := ds.TenantID, ds.ID
 	runs, err := s.cfg.Ingestion.List(c.r.Context(), tid, dsID, 100)
 	if err != nil {
 		return err
@@ -174,10 +177,11 @@ func (s *Server) ingestionRejects(c *call) error {
 }
 
 func (s *Server) datasetRows(c *call) error {
-	_, dsID, err := s.dataset(c)
+	ds, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
+	dsID := ds.ID
 	limit, err := intParam(c.r, "limit", 100, 0, 10000)
 	if err != nil {
 		return err
@@ -210,10 +214,11 @@ func intParam(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 }
 
 func (s *Server) datasetSnapshots(c *call) error {
-	_, dsID, err := s.dataset(c)
+	ds, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
+	dsID := ds.ID
 	info, err := s.cfg.Tables.Info(c.r.Context(), dsID)
 	if err != nil {
 		return err
@@ -224,18 +229,11 @@ func (s *Server) datasetSnapshots(c *call) error {
 
 // exportDataset streams the dataset's rows as CSV or Parquet.
 func (s *Server) exportDataset(c *call) error {
-	tid, err := c.tenant()
+	ds, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
-	dsID, err := c.id("dataset")
-	if err != nil {
-		return err
-	}
-	ds, err := s.cfg.Catalog.GetDataset(c.r.Context(), tid, dsID)
-	if err != nil {
-		return err
-	}
+	dsID := ds.ID
 	format := c.r.URL.Query().Get("format")
 	if format == "" {
 		format = "csv"
