@@ -26,7 +26,7 @@ func (s *Server) createUpload(q *request) error {
 	if err != nil {
 		return err
 	}
-	m, err := metaFromHeaders(q.r.Header)
+	m, err := metaFromHeaders(q)
 	if err != nil {
 		return err
 	}

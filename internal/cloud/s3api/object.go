@@ -29,7 +29,7 @@ func (s *Server) putObject(q *request) error {
 	if err != nil {
 		return err
 	}
-	m, err := metaFromHeaders(q.r.Header)
+	m, err := metaFromHeaders(q)
 	if err != nil {
 		return err
 	}
@@ -573,7 +573,7 @@ func (s *Server) copyObject(q *request) error {
 			m.StorageClass = sc
 		}
 	case "REPLACE":
-		if m, err = metaFromHeaders(h); err != nil {
+		if m, err = metaFromHeaders(q); err != nil {
 			return err
 		}
 		m.Tags = src.Tags

@@ -122,11 +122,13 @@ func (u *upload) echo(h http.Header, v checksum.Value) {
 }
 
 // metaFromHeaders reads the object metadata a PUT, a copy with REPLACE or
-// CreateMultipartUpload carries.
-func metaFromHeaders(h http.Header) (objstore.ObjectMeta, error) {
+// CreateMultipartUpload carries. The stored Content-Encoding is the
+// request's without aws-chunked, which only framed the upload.
+func metaFromHeaders(q *request) (objstore.ObjectMeta, error) {
+	h := q.r.Header
 	m := objstore.ObjectMeta{
 		ContentType:        h.Get("Content-Type"),
-		ContentEncoding:    stripAWSChunked(h.Get("Content-Encoding")),
+		ContentEncoding:    q.auth.ContentEncoding,
 		ContentDisposition: h.Get("Content-Disposition"),
 		ContentLanguage:    h.Get("Content-Language"),
 		CacheControl:       h.Get("Cache-Control"),
@@ -172,20 +174,6 @@ func metaFromHeaders(h http.Header) (objstore.ObjectMeta, error) {
 		m.Tags = tags
 	}
 	return m, nil
-}
-
-func stripAWSChunked(ce string) string {
-	if !strings.Contains(ce, "aws-chunked") {
-		return ce
-	}
-	var keep []string
-	for _, p := range strings.Split(ce, ",") {
-		p = strings.TrimSpace(p)
-		if p != "" && p != "aws-chunked" {
-			keep = append(keep, p)
-		}
-	}
-	return strings.Join(keep, ",")
 }
 
 // parseTagHeader parses x-amz-tagging: a URL query string of key=value.
