@@ -70,7 +70,27 @@ func versionParam(q *request) error {
 func (s *Server) headObject(q *request) error { return s.readObject(q, true) }
 func (s *Server) getObject(q *request) error  { return s.readObject(q, false) }
 
+// errObjectChanged means the object was replaced between reading its
+// metadata and opening its bytes; the read starts over.
+var errObjectChanged = errors.New("object replaced while being read")
+
+// readObject serves GET and HEAD. A read that races a replacement of the
+// object starts over (a few times), so that headers and bytes always
+// belong to one version.
 func (s *Server) readObject(q *request, head bool) error {
+	for attempt := 1; ; attempt++ {
+		q.w.Header().Del("Content-Range")
+		err := s.readObjectOnce(q, head)
+		if !errors.Is(err, errObjectChanged) {
+			return err
+		}
+		if attempt == 3 {
+			return errorf("InternalError", "The object changed while being read; retry")
+		}
+	}
+}
+
+func (s *Server) readObjectOnce(q *request, head bool) error {
 	b, err := s.bucketFor(q)
 	if err != nil {
 		return err
@@ -166,8 +186,7 @@ func (s *Server) readObject(q *request, head bool) error {
 		}
 		defer r.Close()
 		if got.ETag != m.ETag {
-			// Replaced between HEAD and open: serve nothing inconsistent.
-			return errorf("InternalError", "object changed while being read; retry")
+			return errObjectChanged
 		}
 		rd = r
 	}
