@@ -14,13 +14,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"inlet/internal/catalog"
 	"inlet/internal/ingest"
-	"inlet/internal/tables"
 )
 
 // process runs one queued run to its end: committed or failed.
@@ -131,10 +129,9 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 	defer rejects.Close()
 	rr := &fileSetReader{
 		ctx: ctx, r: r, run: run, ds: ds, files: files,
-		schema: tables.ArrowSchema(ds.Fields), rejects: bufio.NewWriterSize(rejects, 64<<10), lastSave: time.Now(),
+		rejects: bufio.NewWriterSize(rejects, 64<<10), lastSave: time.Now(),
 	}
-	rr.refs.Store(1)
-	defer rr.Release()
+	defer rr.closeFile()
 
 	mode := ds.WriteMode
 	if mode == "" {
@@ -191,66 +188,44 @@ func (r *Runner) listFiles(ctx context.Context, run *Run) ([]object, error) {
 	return out, nil
 }
 
-// fileSetReader streams a file set's accepted rows as Arrow records, file
+// fileSetReader streams a file set's accepted rows in column batches, file
 // after file, into the table's writer. It fails the whole commit when a
 // file cannot be read or the reject ratio passes the dataset's threshold,
 // so that nothing of a refused file set becomes visible.
 type fileSetReader struct {
-	ctx    context.Context
-	r      *Runner
-	run    *Run
-	ds     catalog.Dataset
-	files  []object
-	schema *arrow.Schema
+	ctx   context.Context
+	r     *Runner
+	run   *Run
+	ds    catalog.Dataset
+	files []object
 
 	idx  int
 	body io.ReadCloser
 	file *ingest.File
-	rec  arrow.Record
 	err  error
 
 	rejects  *bufio.Writer
 	lastSave time.Time
-	refs     refCount
 }
 
-func (f *fileSetReader) Schema() *arrow.Schema { return f.schema }
-func (f *fileSetReader) Record() arrow.Record  { return f.rec }
-
-// RecordBatch returns the current record (arrow's newer name).
-func (f *fileSetReader) RecordBatch() arrow.RecordBatch { return f.rec }
-func (f *fileSetReader) Err() error                     { return f.err }
-func (f *fileSetReader) Retain()                        { f.refs.Add(1) }
-
-func (f *fileSetReader) Release() {
-	if f.refs.Add(-1) == 0 {
-		if f.rec != nil {
-			f.rec.Release()
-			f.rec = nil
-		}
-		f.closeFile()
-	}
-}
-
-// Next advances to the next record of accepted rows.
-func (f *fileSetReader) Next() bool {
-	if f.rec != nil {
-		f.rec.Release()
-		f.rec = nil
-	}
+// Next returns the next batch of accepted rows, or io.EOF after the last
+// file; a refused file set ends in an error instead.
+func (f *fileSetReader) Next() (*ingest.Batch, error) {
 	for f.err == nil {
 		if err := f.ctx.Err(); err != nil {
 			f.err = err
-			return false
+			break
 		}
 		if f.file == nil {
 			if f.idx == len(f.files) {
-				f.err = f.checkRatio()
-				return false
+				if f.err = f.checkRatio(); f.err == nil {
+					return nil, io.EOF
+				}
+				break
 			}
 			if err := f.openFile(f.files[f.idx]); err != nil {
 				f.err = err
-				return false
+				break
 			}
 		}
 		b, err := f.file.Next()
@@ -265,7 +240,7 @@ func (f *fileSetReader) Next() bool {
 			sum := f.file.Summary()
 			f.endFile()
 			f.err = fmt.Errorf("file %s: %s", strings.TrimPrefix(sum.File, f.run.FileSet().Prefix()), sum.Reason)
-			return false
+			continue
 		}
 		f.run.RowsAccepted += int64(b.Rows)
 		f.run.RowsRejected += int64(len(b.Rejects))
@@ -273,10 +248,9 @@ func (f *fileSetReader) Next() bool {
 		if b.Rows == 0 {
 			continue
 		}
-		f.rec = ToRecord(f.schema, b)
-		return true
+		return b, nil
 	}
-	return false
+	return nil, f.err
 }
 
 func (f *fileSetReader) openFile(o object) error {

@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,13 +12,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
 	icebergio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
+	"github.com/google/uuid"
+	"github.com/parquet-go/parquet-go/format"
 
 	"inlet/internal/catalog"
+	"inlet/internal/ingest"
 )
 
 // Snapshot is one committed snapshot of a dataset's table.
@@ -37,11 +39,11 @@ type Snapshot struct {
 // snapshot's summary (e.g. "inlet.file-set"); keys that Iceberg sets
 // itself (added-records, ...) are Iceberg's.
 //
-// rows must have the table's [ArrowSchema] (field names and types). They
-// are streamed: batches go to the Parquet writer as they come, and files
-// roll at the table's target size, so memory does not grow with the
-// input; keep batches modest (say up to 64k rows), since a few may wait in
-// the writer's queue. Commit does not release rows.
+// rows' columns are the table's, in order, with their types. They are
+// streamed: each batch is encoded into Parquet pages as it comes (pages
+// are compressed by other goroutines meanwhile), and files roll at the
+// table's target size, so memory does not grow with the input beyond a
+// row group (the table's row-group size, 32 MiB by default).
 //
 // If rows returns an error, writing fails, or the catalog rejects the
 // commit, nothing is committed and the files written are deleted. An
@@ -52,7 +54,7 @@ type Snapshot struct {
 //
 // Checking [Catalog.CommittedFileSet] and then calling Commit is not
 // atomic: the caller serialises the ingestion of one file set.
-func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.RecordReader,
+func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows Batches,
 	mode string, summary map[string]string,
 ) (int64, error) {
 	if mode != catalog.WriteAppend && mode != catalog.WriteOverwrite {
@@ -74,7 +76,7 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows array.Record
 	tbl := table.New(loaded.Identifier(), loaded.Metadata(), loaded.MetadataLocation(),
 		func(context.Context) (icebergio.IO, error) { return tracked, nil }, c.cat)
 
-	files, err := writeDataFiles(ctx, tbl, rows)
+	files, err := writeDataFiles(ctx, tbl, tracked, rows)
 	if err != nil {
 		c.discard(datasetID, tracked, 0)
 		return 0, fmt.Errorf("commit: write data files: %w", err)
@@ -183,36 +185,95 @@ func (c *Catalog) discard(datasetID int64, tracked *trackingIO, from int) {
 	}
 }
 
-// writeBuffer is how many record batches may wait for the Parquet writer.
-// iceberg-go's default (64) would let a fast reader park 64 batches in
-// memory.
-const writeBuffer = 4
+// Batches is the rows of a commit, in column batches.
+type Batches interface {
+	// Next returns the next batch, or io.EOF after the last. A batch is
+	// the caller's only until the next call.
+	Next() (*ingest.Batch, error)
+}
 
-// writeDataFiles streams rows into new Parquet data files of tbl, rolling
-// files at the table's target size. The files are not yet part of the
-// table.
-func writeDataFiles(ctx context.Context, tbl *table.Table, rows array.RecordReader) ([]iceberg.DataFile, error) {
-	// iceberg-go releases each batch it is given; the reader keeps its own
-	// reference, so each is retained first.
-	batches := func(yield func(arrow.RecordBatch, error) bool) {
-		for rows.Next() {
-			rec := rows.RecordBatch()
-			rec.Retain()
-			if !yield(rec, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, err)
-		}
+// writeDataFiles streams rows into new Parquet data files of tbl, created
+// through fsys, rolling files at the table's target size. The files are
+// not yet part of the table.
+func writeDataFiles(ctx context.Context, tbl *table.Table, fsys icebergio.WriteFileIO, rows Batches) ([]iceberg.DataFile, error) {
+	fields, err := pqFields(tbl.Schema())
+	if err != nil {
+		return nil, err
 	}
-	var files []iceberg.DataFile
-	for df, err := range table.WriteRecords(ctx, tbl, rows.Schema(), batches,
-		table.WithRecordBatchBufferSize(writeBuffer), table.WithMaxWriteWorkers(1)) {
+	props := tbl.Properties()
+	rowGroup := int64(props.GetInt(table.ParquetRowGroupSizeBytesKey, defaultRowGroupBytes))
+	target := int64(props.GetInt(table.WriteTargetFileSizeBytesKey, defaultTargetFileBytes))
+	codecName := props.Get(table.ParquetCompressionKey, table.ParquetCompressionDefault)
+	codec, ok := codecs[codecName]
+	if !ok {
+		return nil, fmt.Errorf("the table's %s is %q; inlet writes snappy, zstd or uncompressed",
+			table.ParquetCompressionKey, codecName)
+	}
+	locs, err := tbl.LocationProvider()
+	if err != nil {
+		return nil, err
+	}
+	schemaJSON, err := json.Marshal(tbl.Schema())
+	if err != nil {
+		return nil, err
+	}
+	kv := []format.KeyValue{{Key: "iceberg.schema", Value: string(schemaJSON)}}
+	prefix := uuid.NewString()
+
+	var (
+		files []iceberg.DataFile
+		cur   *pqWriter
+		path  string
+	)
+	finish := func() error {
+		w := cur
+		cur = nil
+		if err := w.close(); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		df, err := w.dataFile(tbl.Spec(), path)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		files = append(files, df)
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			if cur != nil {
+				cur.abort()
+			}
+			return nil, err
+		}
+		b, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil && b.Rows > 0 && cur == nil {
+			path = locs.NewDataLocation(fmt.Sprintf("%05d-0-%s.parquet", len(files), prefix))
+			var f io.WriteCloser
+			if f, err = fsys.Create(path); err == nil {
+				if cur, err = newPQWriter(f, fields, codec, rowGroup, kv); err != nil {
+					f.Close()
+				}
+			}
+		}
+		if err == nil && b.Rows > 0 {
+			if err = cur.write(b); err == nil && cur.size() >= target {
+				err = finish()
+			}
+		}
+		if err != nil {
+			if cur != nil {
+				cur.abort()
+			}
+			return nil, err
+		}
+	}
+	if cur != nil {
+		if err := finish(); err != nil {
+			return nil, err
+		}
 	}
 	return files, nil
 }

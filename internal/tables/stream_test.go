@@ -126,7 +126,7 @@ func TestCommitStreamsFlat(t *testing.T) {
 
 	rdr := newGenReader(rows, 8192)
 	defer rdr.Release()
-	snap, err := c.Commit(ctx, 1, rdr, catalog.WriteAppend, map[string]string{"inlet.file-set": "big"})
+	snap, err := c.Commit(ctx, 1, fromArrow(rdr), catalog.WriteAppend, map[string]string{"inlet.file-set": "big"})
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -158,7 +158,7 @@ func TestCommitStreamsFlat(t *testing.T) {
 }
 
 // BenchmarkCommit measures Commit's throughput in bytes of Arrow input
-// written as Parquet (zstd) and committed, 200k rows per commit.
+// written as Parquet and committed, 200k rows per commit.
 func BenchmarkCommit(b *testing.B) {
 	ctx := context.Background()
 	c := newCatalog(b)
@@ -188,7 +188,7 @@ func BenchmarkCommit(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.Commit(ctx, 1, rdr, catalog.WriteAppend, nil); err != nil {
+		if _, err := c.Commit(ctx, 1, fromArrow(rdr), catalog.WriteAppend, nil); err != nil {
 			b.Fatal(err)
 		}
 		rdr.Release()

@@ -61,6 +61,7 @@ type Catalog struct {
 	// Parquet layout of new tables (tests make them small).
 	rowGroupBytes   int64
 	targetFileBytes int64
+	codec           string // write.parquet.compression-codec
 }
 
 // Table describes a dataset's table.
@@ -114,6 +115,7 @@ func Open(ctx context.Context, db *sql.DB, warehouse string, logger *slog.Logger
 		log:             logger,
 		rowGroupBytes:   defaultRowGroupBytes,
 		targetFileBytes: defaultTargetFileBytes,
+		codec:           defaultCodec,
 	}, nil
 }
 
@@ -173,8 +175,7 @@ func (c *Catalog) tableProperties(sc *iceberg.Schema) (iceberg.Properties, error
 	return iceberg.Properties{
 		table.PropertyFormatVersion:       "2",
 		table.DefaultNameMappingKey:       mapping,
-		table.ParquetCompressionKey:       "zstd",
-		table.ParquetCompressionLevelKey:  "1",
+		table.ParquetCompressionKey:       c.codec,
 		table.ParquetRowGroupSizeBytesKey: strconv.FormatInt(c.rowGroupBytes, 10),
 		table.WriteTargetFileSizeBytesKey: strconv.FormatInt(c.targetFileBytes, 10),
 	}, nil
@@ -186,6 +187,11 @@ const (
 	defaultRowGroupBytes   = 32 << 20
 	defaultTargetFileBytes = 256 << 20
 )
+
+// defaultCodec compresses new tables' data files. Snappy, DuckDB's and
+// Spark's default too: zstd makes files about a third smaller but costs
+// about a fifth of the ingestion throughput on one core.
+const defaultCodec = "snappy"
 
 // Describe returns the dataset's table.
 func (c *Catalog) Describe(ctx context.Context, datasetID int64) (Table, error) {

@@ -112,7 +112,7 @@ func reader(t testing.TB, recs ...arrow.RecordBatch) array.RecordReader {
 
 func commit(t testing.TB, c *Catalog, id int64, mode string, set string, rows ...row) int64 {
 	t.Helper()
-	snap, err := c.Commit(context.Background(), id, reader(t, record(t, rows)), mode,
+	snap, err := c.Commit(context.Background(), id, fromArrow(reader(t, record(t, rows))), mode,
 		map[string]string{"inlet.source-id": "9", "inlet.file-set": set})
 	if err != nil {
 		t.Fatalf("Commit(%s, %s): %v", mode, set, err)
@@ -350,24 +350,29 @@ func TestErrors(t *testing.T) {
 	if _, _, err := c.Scan(ctx, 5, 0, 0); !errors.Is(err, ErrNoSuchTable) {
 		t.Errorf("Scan(missing) = %v; want ErrNoSuchTable", err)
 	}
-	if _, err := c.Commit(ctx, 5, reader(t, record(t, []row{{id: 1}})), catalog.WriteAppend, nil); !errors.Is(err, ErrNoSuchTable) {
+	if _, err := c.Commit(ctx, 5, fromArrow(reader(t, record(t, []row{{id: 1}}))), catalog.WriteAppend, nil); !errors.Is(err, ErrNoSuchTable) {
 		t.Errorf("Commit(missing) = %v; want ErrNoSuchTable", err)
 	}
 	if _, err := c.CreateTable(ctx, 5, testFields); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Commit(ctx, 5, reader(t), "merge", nil); err == nil {
+	if _, err := c.Commit(ctx, 5, fromArrow(reader(t)), "merge", nil); err == nil {
 		t.Error("Commit(mode merge) = nil error")
 	}
 
-	// A reader whose schema is not the table's.
+	// Rows whose columns are not the table's.
 	other := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
-	rdr, err := array.NewRecordReader(other, nil)
+	ob := array.NewRecordBuilder(memory.DefaultAllocator, other)
+	ob.Field(0).(*array.Int64Builder).Append(1)
+	orec := ob.NewRecordBatch()
+	ob.Release()
+	defer orec.Release()
+	rdr, err := array.NewRecordReader(other, []arrow.RecordBatch{orec})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rdr.Release()
-	if _, err := c.Commit(ctx, 5, rdr, catalog.WriteAppend, nil); err == nil {
+	if _, err := c.Commit(ctx, 5, fromArrow(rdr), catalog.WriteAppend, nil); err == nil {
 		t.Error("Commit(other schema) = nil error")
 	}
 
@@ -435,7 +440,7 @@ func TestCommitAtomic(t *testing.T) {
 			recs = append(recs, record(t, []row{{id: int64(10 + i)}}))
 		}
 		rdr := &failingReader{RecordReader: reader(t, recs...), failAt: 3}
-		_, err := c.Commit(ctx, 3, rdr, mode, map[string]string{"inlet.file-set": "b"})
+		_, err := c.Commit(ctx, 3, fromArrow(rdr), mode, map[string]string{"inlet.file-set": "b"})
 		if err == nil || !strings.Contains(err.Error(), "bad row") {
 			t.Fatalf("Commit(%s, failing reader) = %v; want the reader's error", mode, err)
 		}
@@ -460,7 +465,7 @@ func TestCommitAtomic(t *testing.T) {
 	for i := range 3 {
 		recs = append(recs, record(t, []row{{id: int64(10 + i)}}))
 	}
-	if _, err := c.Commit(ctx, 3, reader(t, recs...), catalog.WriteAppend, nil); err != nil {
+	if _, err := c.Commit(ctx, 3, fromArrow(reader(t, recs...)), catalog.WriteAppend, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(dataFiles(t, c, 3)); got != len(before)+3 {
@@ -504,7 +509,7 @@ func TestCommitRace(t *testing.T) {
 		rdr := &hookReader{RecordReader: reader(t, recs...), hook: func() {
 			commit(t, c, 4, catalog.WriteAppend, set+"-other", row{id: ids[0] * 10})
 		}}
-		return c.Commit(ctx, 4, rdr, mode, map[string]string{"inlet.file-set": set})
+		return c.Commit(ctx, 4, fromArrow(rdr), mode, map[string]string{"inlet.file-set": set})
 	}
 
 	if _, err := racing(catalog.WriteAppend, "b", 2, 3); err != nil {
@@ -548,7 +553,7 @@ func TestCommitEmpty(t *testing.T) {
 	}
 	empty := func(mode, set string) int64 {
 		t.Helper()
-		id, err := c.Commit(ctx, 2, reader(t), mode, map[string]string{"inlet.file-set": set})
+		id, err := c.Commit(ctx, 2, fromArrow(reader(t)), mode, map[string]string{"inlet.file-set": set})
 		if err != nil {
 			t.Fatalf("Commit(%s, no rows): %v", mode, err)
 		}

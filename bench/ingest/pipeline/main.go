@@ -4,21 +4,19 @@
 //
 // It does what internal/delivery does for one file of a file set, minus
 // the bucket: ingest.Open on the file with the benchmark dataset's fields
-// and file configuration, File.Next for batches of checked rows, each
-// batch copied into an Arrow record, and tables.Commit streaming the
-// records into Parquet data files of an Iceberg table and committing them
-// as one snapshot, on a metadata database and warehouse in a temporary
-// directory.
+// and file configuration, File.Next for batches of checked rows, and
+// tables.Commit streaming the batches into Parquet data files of an
+// Iceberg table and committing them as one snapshot, on a metadata
+// database and warehouse in a temporary directory.
 //
 // -mode picks how far it goes, to show where the time goes:
 //
 //	parse   ingest.Open and File.Next only: parsing and schema checks
-//	arrow   parse, then the copy into Arrow records (no Parquet)
 //	full    the whole pipeline into a committed Iceberg snapshot (default)
 //
 // Usage:
 //
-//	pipeline [-cpus N] [-mode full|parse|arrow] [-tmp DIR] FILE
+//	pipeline [-cpus N] [-mode full|parse] [-tmp DIR] [-cpuprofile F] FILE
 package main
 
 import (
@@ -30,16 +28,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/apache/arrow-go/v18/arrow"
 
 	"inlet/bench/ingest/internal/benchutil"
 	"inlet/bench/ingest/internal/dataset"
 	"inlet/internal/catalog"
-	"inlet/internal/delivery"
 	"inlet/internal/ingest"
 	"inlet/internal/meta"
 	"inlet/internal/tables"
@@ -47,21 +42,35 @@ import (
 
 func main() {
 	cpus := flag.Int("cpus", 0, "GOMAXPROCS; 0 keeps Go's default")
-	mode := flag.String("mode", "full", "full, arrow or parse")
+	mode := flag.String("mode", "full", "full or parse")
 	tmp := flag.String("tmp", "", "directory for the metadata database and warehouse (default a new temporary directory, removed at the end)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: pipeline [-cpus N] [-mode full|parse|arrow] [-tmp DIR] FILE")
+		fmt.Fprintln(os.Stderr, "usage: pipeline [-cpus N] [-mode full|parse] [-tmp DIR] [-cpuprofile F] FILE")
 		os.Exit(2)
 	}
-	if *mode != "full" && *mode != "arrow" && *mode != "parse" {
-		fmt.Fprintf(os.Stderr, "pipeline: -mode %q: want full, arrow or parse\n", *mode)
+	if *mode != "full" && *mode != "parse" {
+		fmt.Fprintf(os.Stderr, "pipeline: -mode %q: want full or parse\n", *mode)
 		os.Exit(2)
 	}
 	if *cpus > 0 {
 		runtime.GOMAXPROCS(*cpus)
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pipeline:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "pipeline:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(context.Background(), flag.Arg(0), *mode, *tmp); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "pipeline:", err)
 		os.Exit(1)
 	}
@@ -112,8 +121,7 @@ func run(ctx context.Context, path, mode, tmp string) error {
 		return err
 	}
 	defer file.Close()
-	rr := &reader{file: file, schema: tables.ArrowSchema(spec.Fields), arrow: mode != "parse"}
-	rr.refs.Store(1)
+	rr := &reader{file: file}
 
 	var snap int64
 	if mode == "full" {
@@ -122,12 +130,14 @@ func run(ctx context.Context, path, mode, tmp string) error {
 			err = rr.err
 		}
 	} else {
-		for rr.Next() {
+		for err == nil {
+			_, err = rr.Next()
 		}
-		err = rr.err
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
 	}
 	elapsed := time.Since(start)
-	rr.Release()
 	if err != nil {
 		return err
 	}
@@ -158,64 +168,27 @@ func run(ctx context.Context, path, mode, tmp string) error {
 	return nil
 }
 
-// reader streams the file's accepted rows as Arrow records, like
-// internal/delivery's fileSetReader does for a file set. With arrow off it
-// only parses and checks (Next still walks every batch).
+// reader streams the file's accepted rows in column batches, like
+// internal/delivery's fileSetReader does for a file set.
 type reader struct {
-	file   *ingest.File
-	schema *arrow.Schema
-	arrow  bool
-
-	rec  arrow.RecordBatch
+	file *ingest.File
 	err  error
-	refs atomic.Int64
 }
 
-func (r *reader) Schema() *arrow.Schema { return r.schema }
-
-// Record returns the current record (arrow's older name).
-func (r *reader) Record() arrow.RecordBatch { return r.rec }
-
-// RecordBatch returns the current record.
-func (r *reader) RecordBatch() arrow.RecordBatch { return r.rec }
-
-// Err returns the error that stopped the reader, if any.
-func (r *reader) Err() error { return r.err }
-
-// Retain adds a reference.
-func (r *reader) Retain() { r.refs.Add(1) }
-
-// Release drops a reference and the current record with the last one.
-func (r *reader) Release() {
-	if r.refs.Add(-1) == 0 && r.rec != nil {
-		r.rec.Release()
-		r.rec = nil
-	}
-}
-
-// Next advances to the next batch of accepted rows.
-func (r *reader) Next() bool {
-	if r.rec != nil {
-		r.rec.Release()
-		r.rec = nil
-	}
+// Next returns the next batch of accepted rows, or io.EOF.
+func (r *reader) Next() (*ingest.Batch, error) {
 	for r.err == nil {
 		b, err := r.file.Next()
 		switch {
 		case errors.Is(err, io.EOF):
-			return false
+			return nil, io.EOF
 		case err != nil:
 			r.err = fmt.Errorf("%s: %s", r.file.Name(), strings.TrimSpace(r.file.Summary().Reason))
-			return false
+			return nil, r.err
 		}
-		if b.Rows == 0 {
-			continue
+		if b.Rows > 0 {
+			return b, nil
 		}
-		if !r.arrow {
-			return true
-		}
-		r.rec = delivery.ToRecord(r.schema, b)
-		return true
 	}
-	return false
+	return nil, r.err
 }
