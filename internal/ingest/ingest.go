@@ -452,7 +452,8 @@ type File struct {
 	fields  []field
 	opts    Options
 	sum     Summary
-	batch   Batch
+	batches [2]Batch // Next fills them in turn
+	turn    int
 	rd      reader
 	src     *source
 	err     error // sticky: io.EOF or the failure
@@ -482,9 +483,11 @@ func Open(r io.Reader, name string, fields []catalog.Field, cfg catalog.FileConf
 	}
 	f := &File{name: name, fields: fs, opts: opts}
 	f.sum = Summary{File: name, Format: cfg.Format, Status: StatusOK}
-	f.batch.Columns = make([]Column, len(fs))
-	for i := range fs {
-		f.batch.Columns[i] = Column{Name: fs[i].Name, Type: fs[i].Type}
+	for j := range f.batches {
+		f.batches[j].Columns = make([]Column, len(fs))
+		for i := range fs {
+			f.batches[j].Columns[i] = Column{Name: fs[i].Name, Type: fs[i].Type}
+		}
 	}
 	var open func(*File, catalog.FileConfig) (reader, error)
 	switch cfg.Format {
@@ -530,12 +533,15 @@ func (f *File) Name() string { return f.name }
 
 // Next returns the next batch of rows. It returns io.EOF after the last
 // one, and a *FileError when the file fails as a whole. The batch is valid
-// until the next call. A batch may hold rejects and no rows.
+// until the second call after the one that returned it, so that a writer
+// may encode one batch while the next is read. A batch may hold rejects
+// and no rows.
 func (f *File) Next() (*Batch, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	b := &f.batch
+	b := &f.batches[f.turn]
+	f.turn ^= 1
 	b.reset()
 	err := f.rd.next(f, b)
 	f.sum.RowsAccepted += int64(b.Rows)

@@ -2,6 +2,7 @@ package tables
 
 import (
 	"io"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -14,7 +15,6 @@ import (
 // return Arrow).
 type arrowFeed struct {
 	rr array.RecordReader
-	b  ingest.Batch
 }
 
 func fromArrow(rr array.RecordReader) *arrowFeed { return &arrowFeed{rr: rr} }
@@ -28,9 +28,9 @@ func (f *arrowFeed) Next() (*ingest.Batch, error) {
 	}
 	rec := f.rr.RecordBatch()
 	n := int(rec.NumRows())
-	f.b = ingest.Batch{Rows: n, Columns: make([]ingest.Column, rec.NumCols())}
+	b := &ingest.Batch{Rows: n, Columns: make([]ingest.Column, rec.NumCols())}
 	for i, col := range rec.Columns() {
-		c := &f.b.Columns[i]
+		c := &b.Columns[i]
 		c.Name = rec.Schema().Field(i).Name
 		c.Valid = make([]bool, n)
 		for j := range n {
@@ -47,9 +47,9 @@ func (f *arrowFeed) Next() (*ingest.Batch, error) {
 				c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
 			}
 		case *array.Int64:
-			c.Type, c.Int64 = catalog.TypeLong, a.Int64Values()
+			c.Type, c.Int64 = catalog.TypeLong, slices.Clone(a.Int64Values())
 		case *array.Float64:
-			c.Type, c.Float64 = catalog.TypeDouble, a.Float64Values()
+			c.Type, c.Float64 = catalog.TypeDouble, slices.Clone(a.Float64Values())
 		case *array.Boolean:
 			c.Type = catalog.TypeBoolean
 			for j := range n {
@@ -69,5 +69,5 @@ func (f *arrowFeed) Next() (*ingest.Batch, error) {
 			c.Type = "arrow " + col.DataType().String()
 		}
 	}
-	return &f.b, nil
+	return b, nil
 }

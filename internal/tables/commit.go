@@ -187,9 +187,53 @@ func (c *Catalog) discard(datasetID int64, tracked *trackingIO, from int) {
 
 // Batches is the rows of a commit, in column batches.
 type Batches interface {
-	// Next returns the next batch, or io.EOF after the last. A batch is
-	// the caller's only until the next call.
+	// Next returns the next batch, or io.EOF after the last. A batch must
+	// stay intact until the second call after the one that returned it
+	// ([ingest.File] batches do): the writer reads the next batch while it
+	// encodes one.
 	Next() (*ingest.Batch, error)
+}
+
+// prefetch calls rows.Next on a goroutine of its own, one batch ahead of
+// the caller, so that reading (parsing, checking) and encoding overlap on
+// a second core. The hand-over is unbuffered: when the goroutine gets to
+// refill a batch, two calls later, the caller has taken the batch after
+// it and so is done with this one. stop must be called; it returns once
+// the goroutine has stopped calling rows.
+func prefetch(rows Batches) (next func() (*ingest.Batch, error), stop func()) {
+	type result struct {
+		b   *ingest.Batch
+		err error
+	}
+	ch := make(chan result)
+	quit := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for {
+			b, err := rows.Next()
+			select {
+			case ch <- result{b, err}:
+			case <-quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	next = func() (*ingest.Batch, error) {
+		r, ok := <-ch
+		if !ok {
+			return nil, errors.New("tables: batches read after their end")
+		}
+		return r.b, r.err
+	}
+	stop = func() {
+		close(quit)
+		for range ch {
+		}
+	}
+	return next, stop
 }
 
 // writeDataFiles streams rows into new Parquet data files of tbl, created
@@ -219,6 +263,8 @@ func writeDataFiles(ctx context.Context, tbl *table.Table, fsys icebergio.WriteF
 	}
 	kv := []format.KeyValue{{Key: "iceberg.schema", Value: string(schemaJSON)}}
 	prefix := uuid.NewString()
+	next, stop := prefetch(rows)
+	defer stop()
 
 	var (
 		files []iceberg.DataFile
@@ -245,7 +291,7 @@ func writeDataFiles(ctx context.Context, tbl *table.Table, fsys icebergio.WriteF
 			}
 			return nil, err
 		}
-		b, err := rows.Next()
+		b, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}

@@ -27,7 +27,6 @@ type genBatches struct {
 	rnd        *rand.Rand
 	rows, at   int
 	batchRows  int
-	b          ingest.Batch
 	want       [][]any // per row, the values as parquet-go reads them
 	nullChance float64
 }
@@ -37,11 +36,11 @@ func (g *genBatches) Next() (*ingest.Batch, error) {
 		return nil, io.EOF
 	}
 	n := min(g.batchRows, g.rows-g.at)
-	g.b = ingest.Batch{Rows: n, Columns: make([]ingest.Column, len(testFields))}
+	b := &ingest.Batch{Rows: n, Columns: make([]ingest.Column, len(testFields))}
 	for i, f := range testFields {
-		g.b.Columns[i] = ingest.Column{Name: f.Name, Type: f.Type, Offsets: []int32{0}}
+		b.Columns[i] = ingest.Column{Name: f.Name, Type: f.Type, Offsets: []int32{0}}
 	}
-	cols := g.b.Columns
+	cols := b.Columns
 	for r := range n {
 		id := int64(g.at + r)
 		row := make([]any, len(testFields))
@@ -98,7 +97,7 @@ func (g *genBatches) Next() (*ingest.Batch, error) {
 		g.want = append(g.want, row)
 	}
 	g.at += n
-	return &g.b, nil
+	return b, nil
 }
 
 // TestWriterPagesAndCodecs writes many small pages, row groups and files
