@@ -21,6 +21,7 @@
 #   -q   quick check: SIZE=64MiB RSS_SIZE=256MiB LAT_N=10 (about a minute)
 # Environment (defaults in brackets):
 #   SIZE [1GiB]  RSS_SIZE [2GB]  ROUNDS [1]  LAT_N [30]  LAT_SIZE [1MB]
+#   CODEC [snappy]  Parquet compression on both sides: snappy, zstd
 #   DATA_DIR     keep the generated files here and reuse them next time
 #   KEEP=1       keep the work directory
 #
@@ -43,6 +44,7 @@ RSS_SIZE=${RSS_SIZE:-2GB}
 ROUNDS=${ROUNDS:-1}
 LAT_N=${LAT_N:-30}
 LAT_SIZE=${LAT_SIZE:-1MB}
+CODEC=${CODEC:-snappy}
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -112,11 +114,11 @@ compare() {
 		# Alternate who goes first, so neither always meets a warmer or
 		# busier machine.
 		if ((r % 2 == 0)); then
-			i=$(result "$BIN/pipeline" -cpus "$cpus" "$file")
-			d=$(result "$BIN/duckdb" -threads "$cpus" "$file")
+			i=$(result "$BIN/pipeline" -cpus "$cpus" -codec "$CODEC" "$file")
+			d=$(result "$BIN/duckdb" -threads "$cpus" -compression "$CODEC" "$file")
 		else
-			d=$(result "$BIN/duckdb" -threads "$cpus" "$file")
-			i=$(result "$BIN/pipeline" -cpus "$cpus" "$file")
+			d=$(result "$BIN/duckdb" -threads "$cpus" -compression "$CODEC" "$file")
+			i=$(result "$BIN/pipeline" -cpus "$cpus" -codec "$CODEC" "$file")
 		fi
 		inl=$(best "$inl" "$(field mbps "$i")")
 		duck=$(best "$duck" "$(field mbps "$d")")
@@ -160,7 +162,7 @@ csv=$(stat -c %s "$DATA/data.csv") gz=$(stat -c %s "$DATA/data.csv.gz")
 duckver=$(grep -m1 '^duckdb ' "$LOG" | awk '{print $2}' | tr -d ',')
 {
 	echo
-	echo "inlet CSV -> Parquet (Iceberg commit) vs DuckDB $duckver COPY ... TO parquet (zstd), same file, same explicit schema"
+	echo "inlet CSV -> Parquet (Iceberg commit) vs DuckDB $duckver COPY ... TO parquet ($CODEC), same file, same explicit schema"
 	echo "input: $SIZE CSV ($csv bytes, $(grep -m1 'rows .* accepted' "$LOG" | awk '{print $2}') rows, 10 columns); gzipped $gz bytes; best of $ROUNDS round(s)"
 	echo "MB/s = 10^6 bytes of the input file per second (for .gz the compressed file; x$(awk -v a="$csv" -v b="$gz" 'BEGIN { printf "%.2f", a / b }') for the CSV it holds)"
 	echo

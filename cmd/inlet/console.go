@@ -88,6 +88,9 @@ func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL stri
 	if err != nil {
 		return nil, fmt.Errorf("open the dataset tables: %w", err)
 	}
+	if err := tbl.SetCodec(cfg.ParquetCodec); err != nil {
+		return nil, err
+	}
 	runner, err := delivery.New(ctx, delivery.Config{
 		DB: db, Catalog: cat, Tables: tbl, S3: pc.S3, Dir: filepath.Join(cfg.Data, "ingest"), Logger: log,
 	})

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"inlet/internal/cloud"
 	"inlet/internal/console/api"
 	"inlet/internal/meta"
+	"inlet/internal/tables"
 )
 
 // serveConfig is the configuration of `inlet serve`: defaults, then INLET_*
@@ -41,6 +43,7 @@ type serveConfig struct {
 	Cloud        string // embedded or aws
 	BucketPrefix string
 	Warehouse    string
+	ParquetCodec string // compression of new tables' data files
 	PollInterval time.Duration
 	MemoryLimit  int64 // bytes; the Go runtime's soft limit
 }
@@ -55,6 +58,7 @@ func defaultServeConfig() serveConfig {
 		LogFormat:    "json",
 		Cloud:        "embedded",
 		BucketPrefix: "inlet",
+		ParquetCodec: "snappy",
 		PollInterval: 30 * time.Second,
 		MemoryLimit:  192 << 20,
 	}
@@ -85,6 +89,10 @@ func (c serveConfig) Validate() error {
 	}
 	if c.Cloud != "embedded" && c.Cloud != "aws" {
 		errs = append(errs, fmt.Errorf("--cloud %q: want embedded or aws", c.Cloud))
+	}
+	if !slices.Contains(tables.Codecs, c.ParquetCodec) {
+		errs = append(errs, fmt.Errorf("--parquet-compression %q: want one of %s", c.ParquetCodec,
+			strings.Join(tables.Codecs, ", ")))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want json or text", c.LogFormat))
@@ -117,6 +125,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&cfg.Cloud, "cloud", cfg.Cloud, "the cloud the console provisions in: embedded or aws (INLET_CLOUD)")
 	f.StringVar(&cfg.BucketPrefix, "bucket-prefix", cfg.BucketPrefix, "prefix of managed bucket names (INLET_BUCKET_PREFIX)")
 	f.StringVar(&cfg.Warehouse, "warehouse", cfg.Warehouse, "Iceberg warehouse directory (default DATA/warehouse) (INLET_WAREHOUSE)")
+	f.StringVar(&cfg.ParquetCodec, "parquet-compression", cfg.ParquetCodec, "compression of the Parquet files of tables created from now on: snappy, zstd or uncompressed (INLET_PARQUET_COMPRESSION)")
 	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "with --cloud aws, how often buckets are listed for new file sets (INLET_POLL_INTERVAL)")
 	f.Int64Var(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit in bytes for the Go runtime (GOMEMLIMIT wins when set); 0 for none (INLET_MEMORY_LIMIT)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (INLET_LOG_LEVEL)")

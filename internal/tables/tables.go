@@ -119,6 +119,21 @@ func Open(ctx context.Context, db *sql.DB, warehouse string, logger *slog.Logger
 	}, nil
 }
 
+// Codecs are the compressions of Parquet data files the writer knows, by
+// the names of Iceberg's write.parquet.compression-codec property.
+var Codecs = []string{"snappy", "zstd", "uncompressed"}
+
+// SetCodec sets the compression of the data files of tables created from
+// now on (write.parquet.compression-codec); a table keeps the one it was
+// created with. The default is snappy.
+func (c *Catalog) SetCodec(name string) error {
+	if _, ok := codecs[name]; !ok {
+		return fmt.Errorf("tables: compression %q: want one of %v", name, Codecs)
+	}
+	c.codec = name
+	return nil
+}
+
 // Close releases the catalog's resources; it leaves the database open.
 func (c *Catalog) Close() error { return c.cat.Close() }
 

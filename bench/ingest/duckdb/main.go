@@ -11,7 +11,7 @@
 //
 // Usage:
 //
-//	duckdb [-threads N] [-compression zstd] [-o OUT.parquet] FILE
+//	duckdb [-threads N] [-compression snappy] [-o OUT.parquet] FILE
 package main
 
 import (
@@ -32,11 +32,11 @@ import (
 
 func main() {
 	threads := flag.Int("threads", 1, "DuckDB threads (SET threads)")
-	compression := flag.String("compression", "zstd", "Parquet compression (zstd, as inlet's tables use; snappy is DuckDB's default)")
+	compression := flag.String("compression", "snappy", "Parquet compression (snappy is DuckDB's default and inlet's; zstd both write too)")
 	out := flag.String("o", "", "output Parquet file (default a temporary file, removed at the end)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: duckdb [-threads N] [-compression zstd] [-o OUT.parquet] FILE")
+		fmt.Fprintln(os.Stderr, "usage: duckdb [-threads N] [-compression snappy] [-o OUT.parquet] FILE")
 		os.Exit(2)
 	}
 	if err := run(context.Background(), flag.Arg(0), *out, *threads, *compression); err != nil {

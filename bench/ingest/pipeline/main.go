@@ -16,7 +16,7 @@
 //
 // Usage:
 //
-//	pipeline [-cpus N] [-mode full|parse] [-tmp DIR] [-cpuprofile F] FILE
+//	pipeline [-cpus N] [-mode full|parse] [-codec C] [-tmp DIR] [-cpuprofile F] FILE
 package main
 
 import (
@@ -45,9 +45,10 @@ func main() {
 	mode := flag.String("mode", "full", "full or parse")
 	tmp := flag.String("tmp", "", "directory for the metadata database and warehouse (default a new temporary directory, removed at the end)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	codec := flag.String("codec", "snappy", "compression of the table's Parquet files: snappy, zstd or uncompressed")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: pipeline [-cpus N] [-mode full|parse] [-tmp DIR] [-cpuprofile F] FILE")
+		fmt.Fprintln(os.Stderr, "usage: pipeline [-cpus N] [-mode full|parse] [-codec C] [-tmp DIR] [-cpuprofile F] FILE")
 		os.Exit(2)
 	}
 	if *mode != "full" && *mode != "parse" {
@@ -69,14 +70,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(context.Background(), flag.Arg(0), *mode, *tmp); err != nil {
+	if err := run(context.Background(), flag.Arg(0), *mode, *tmp, *codec); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "pipeline:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, path, mode, tmp string) error {
+func run(ctx context.Context, path, mode, tmp, codec string) error {
 	spec, err := catalog.ValidateDatasetSpec(dataset.Spec())
 	if err != nil {
 		return fmt.Errorf("dataset spec: %w", err)
@@ -105,6 +106,9 @@ func run(ctx context.Context, path, mode, tmp string) error {
 			return err
 		}
 		defer tbl.Close()
+		if err := tbl.SetCodec(codec); err != nil {
+			return err
+		}
 		if _, err := tbl.CreateTable(ctx, 1, spec.Fields); err != nil {
 			return err
 		}
