@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
+	"slices"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"inlet/internal/catalog"
@@ -70,6 +73,8 @@ type delimited struct {
 	recLen   int
 	bad      string
 	rec      []byte
+
+	recs recs // the batch being read
 }
 
 func openDelimited(f *File, cfg catalog.FileConfig) (reader, error) {
@@ -441,66 +446,199 @@ func (d *delimited) endQuoted(data []byte, recLen, n int, anyEsc bool) (int, sca
 	return n, scanOK
 }
 
-// next reads records into b.
+// next reads records into b in two steps: the records of a batch are
+// scanned first, their fields' text copied into one arena (the read
+// buffer moves as it refills), then converted and checked column by
+// column. Columns are independent, so on a machine with more than one
+// core they are converted in parallel; a row that fails in any column is
+// then dropped from all of them, and reported with the first failing
+// field in schema order, as a row-at-a-time reader would.
 func (d *delimited) next(f *File, b *Batch) error {
 	if f.sum.Status == StatusEmpty {
 		return io.EOF
 	}
-	for b.Rows < f.opts.BatchRows {
-		if b.Rows&63 == 63 && b.stringBytes() > maxBatchBytes {
-			return nil
-		}
+	r := &d.recs
+	r.reset()
+	var end error
+	for r.n < f.opts.BatchRows && len(r.arena) <= maxBatchBytes {
 		st, err := d.record()
 		if err != nil {
 			return asFileError(f.name, err)
 		}
 		line := d.line
 		d.line += d.recLines
-		switch st {
-		case scanEOF:
+		if st == scanEOF {
 			f.sum.BlankLines = d.blanks
-			return io.EOF
-		case scanBad:
-			f.reject(b, line, "", d.rec, d.bad)
+			end = io.EOF
+			break
+		}
+		if st == scanBad {
+			r.bad(line, d.rec, d.bad)
 			continue
 		}
-		d.row(f, b, line)
+		fields := d.fields
+		if d.dropTrailing && len(fields) == d.expect+1 && len(fields[d.expect]) == 0 && !d.quoted[d.expect] {
+			fields = fields[:d.expect]
+		}
+		if len(fields) != d.expect {
+			rec := d.rec
+			if len(rec) > 0 && rec[len(rec)-1] == '\n' {
+				rec = rec[:len(rec)-1]
+			}
+			r.bad(line, rec, strconv.Itoa(len(fields))+" fields where "+strconv.Itoa(d.expect)+" are expected")
+			continue
+		}
+		r.add(d.rec, fields, d.quoted[:len(fields)], line)
 	}
-	return nil
+	d.convert(f, b, r)
+	return end
 }
 
-// row converts the scanned record into a row of b, or a reject.
-func (d *delimited) row(f *File, b *Batch, line int64) {
-	fields := d.fields
-	if d.dropTrailing && len(fields) == d.expect+1 && len(fields[d.expect]) == 0 && !d.quoted[d.expect] {
-		fields = fields[:d.expect]
-	}
-	if len(fields) != d.expect {
-		rec := d.rec
-		if len(rec) > 0 && rec[len(rec)-1] == '\n' {
-			rec = rec[:len(rec)-1]
+// recs are a batch's scanned records: record k's field j is
+// arena[spans[k*w+j].start:spans[k*w+j].end], w fields a record, and
+// quoted[k*w+j] says whether it was quoted. Records refused while
+// scanning wait in bads, so that every reject is reported in line order.
+type recs struct {
+	arena  []byte // the records, one after the other
+	spans  []span
+	quoted []bool
+	lines  []int64
+	n      int
+	bads   []badRec
+	rejs   [][]colReject // per schema field, conversion failures
+}
+
+type span struct{ start, end int32 }
+
+type badRec struct {
+	line   int64
+	value  []byte
+	reason string
+}
+
+type colReject struct {
+	row    int
+	reason string
+}
+
+func (r *recs) reset() {
+	r.arena, r.spans, r.quoted, r.lines = r.arena[:0], r.spans[:0], r.quoted[:0], r.lines[:0]
+	r.n = 0
+	r.bads = r.bads[:0]
+}
+
+// add copies record rec, whose fields are subslices of it, in one piece.
+func (r *recs) add(rec []byte, fields [][]byte, quoted []bool, line int64) {
+	base := len(r.arena)
+	r.arena = append(r.arena, rec...)
+	p0 := uintptr(unsafe.Pointer(unsafe.SliceData(rec)))
+	for _, v := range fields {
+		var sp span
+		if len(v) > 0 { // an empty field's pointer may be anywhere
+			sp.start = int32(base + int(uintptr(unsafe.Pointer(unsafe.SliceData(v)))-p0))
+			sp.end = sp.start + int32(len(v))
 		}
-		f.reject(b, line, "", rec, strconv.Itoa(len(fields))+" fields where "+strconv.Itoa(d.expect)+" are expected")
-		return
+		r.spans = append(r.spans, sp)
 	}
-	for i := range f.fields {
-		p := d.index[i]
-		v := fields[p]
-		c := &b.Columns[i]
-		fd := &f.fields[i]
-		var r string
-		if !d.quoted[p] && (len(v) == 0 || (d.hasNull && unsafe.String(unsafe.SliceData(v), len(v)) == d.null)) {
-			r = appendNull(c, fd)
+	r.quoted = append(r.quoted, quoted...)
+	r.lines = append(r.lines, line)
+	r.n++
+}
+
+func (r *recs) bad(line int64, value []byte, reason string) {
+	r.bads = append(r.bads, badRec{line: line,
+		value: bytes.Clone(value[:min(len(value), 4*maxRejectValue)]), reason: reason})
+}
+
+// parallelMin is the number of records from which a batch's columns are
+// converted on goroutines of their own (if there are cores for them).
+const parallelMin = 256
+
+// convert appends the scanned records to b's columns, and reports every
+// reject of the batch in line order.
+func (d *delimited) convert(f *File, b *Batch, r *recs) {
+	if len(r.rejs) != len(f.fields) {
+		r.rejs = make([][]colReject, len(f.fields))
+	}
+	if r.n >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
+		var wg sync.WaitGroup
+		for i := range f.fields {
+			wg.Go(func() { d.convertColumn(f, b, r, i) })
+		}
+		wg.Wait()
+	} else {
+		for i := range f.fields {
+			d.convertColumn(f, b, r, i)
+		}
+	}
+
+	// The first failing field of each failed row, in schema order.
+	type failure struct {
+		field  int
+		reason string
+	}
+	var first map[int]failure
+	for i, rj := range r.rejs {
+		for _, x := range rj {
+			if first == nil {
+				first = make(map[int]failure)
+			}
+			if _, ok := first[x.row]; !ok {
+				first[x.row] = failure{i, x.reason}
+			}
+		}
+	}
+	failed := make([]int, 0, len(first))
+	for row := range first {
+		failed = append(failed, row)
+	}
+	slices.Sort(failed)
+
+	// Rejects in line order: the scanner's and the conversions'.
+	bads := r.bads
+	for _, row := range failed {
+		line := r.lines[row]
+		for len(bads) > 0 && bads[0].line < line {
+			f.reject(b, bads[0].line, "", bads[0].value, bads[0].reason)
+			bads = bads[1:]
+		}
+		x := first[row]
+		sp := r.spans[row*d.expect+d.index[x.field]]
+		f.reject(b, line, f.fields[x.field].Name, r.arena[sp.start:sp.end], x.reason)
+	}
+	for _, x := range bads {
+		f.reject(b, x.line, "", x.value, x.reason)
+	}
+
+	b.Rows = r.n
+	if len(failed) > 0 {
+		b.drop(failed)
+	}
+}
+
+// convertColumn converts schema field i of every record into column i,
+// noting failures in r.rejs[i]; a failed row holds a NULL until it is
+// dropped.
+func (d *delimited) convertColumn(f *File, b *Batch, r *recs, i int) {
+	c := &b.Columns[i]
+	fd := &f.fields[i]
+	rejs := r.rejs[i][:0]
+	w, p := d.expect, d.index[i]
+	for row := range r.n {
+		k := row*w + p
+		v := r.arena[r.spans[k].start:r.spans[k].end]
+		var reason string
+		if !r.quoted[k] && (len(v) == 0 || (d.hasNull && unsafe.String(unsafe.SliceData(v), len(v)) == d.null)) {
+			reason = appendNull(c, fd)
 		} else {
-			r = appendText(c, fd, v)
+			reason = appendText(c, fd, v)
 		}
-		if r != "" {
-			b.rollback()
-			f.reject(b, line, fd.Name, v, r)
-			return
+		if reason != "" {
+			rejs = append(rejs, colReject{row: row, reason: reason})
+			appendPlaceholder(c, fd)
 		}
 	}
-	b.Rows++
+	r.rejs[i] = rejs
 }
 
 func (d *delimited) close() error { return nil }

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -249,5 +251,64 @@ func TestOpenConfigErrors(t *testing.T) {
 				t.Errorf("Open succeeded; want an error")
 			}
 		})
+	}
+}
+
+// TestColumnsConvertedApart reads a file of many records, in batches large
+// enough for the columns to be converted in parallel, with rejects of
+// every kind scattered through it: each is reported once, in line order,
+// with the first failing field in schema order (the header puts the
+// columns in another order), and the rows around them are intact.
+func TestColumnsConvertedApart(t *testing.T) {
+	fields := []catalog.Field{
+		{Name: "a", Type: catalog.TypeLong, Required: true},
+		{Name: "b", Type: catalog.TypeString},
+		{Name: "c", Type: catalog.TypeDouble},
+	}
+	var in bytes.Buffer
+	in.WriteString("c,b,a\n")
+	type rej struct {
+		line  int64
+		field string
+	}
+	var wantRejects []rej
+	var wantRows [][]any
+	line := int64(1)
+	for i := range 3000 {
+		line++
+		switch {
+		case i%97 == 5: // two bad fields: a comes first in the schema
+			fmt.Fprintf(&in, "x%d,s%d,y%d\n", i, i, i)
+			wantRejects = append(wantRejects, rej{line, "a"})
+		case i%89 == 7:
+			fmt.Fprintf(&in, "%d,s%d\n", i, i)
+			wantRejects = append(wantRejects, rej{line, ""})
+		case i%83 == 3:
+			fmt.Fprintf(&in, "z%d,s%d,%d\n", i, i, i)
+			wantRejects = append(wantRejects, rej{line, "c"})
+		case i%79 == 1:
+			fmt.Fprintf(&in, "%d.5,,\n", i) // a required field empty
+			wantRejects = append(wantRejects, rej{line, "a"})
+		default:
+			fmt.Fprintf(&in, "%d.5,\"s,%d\",%d\n", i, i, i)
+			wantRows = append(wantRows, []any{int64(i), "s," + strconv.Itoa(i), float64(i) + 0.5})
+		}
+	}
+	for _, batch := range []int{300, 8192} {
+		res := readFile(t, in.Bytes(), "many.csv", fields, catalog.FileConfig{Format: catalog.FormatCSV, Header: true},
+			Options{BatchRows: batch})
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		if !reflect.DeepEqual(res.rows, wantRows) {
+			t.Errorf("batch %d: %d rows; want %d (first difference hidden)", batch, len(res.rows), len(wantRows))
+		}
+		var got []rej
+		for _, r := range res.rejects {
+			got = append(got, rej{r.Line, r.Field})
+		}
+		if !reflect.DeepEqual(got, wantRejects) {
+			t.Errorf("batch %d: rejects\n%v\nwant\n%v", batch, got, wantRejects)
+		}
 	}
 }

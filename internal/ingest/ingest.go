@@ -207,6 +207,52 @@ func (b *Batch) rollback() {
 	}
 }
 
+// drop removes rows (ascending indexes) from every column.
+func (b *Batch) drop(rows []int) {
+	keep := func(i int) bool {
+		_, found := slices.BinarySearch(rows, i)
+		return !found
+	}
+	for ci := range b.Columns {
+		c := &b.Columns[ci]
+		c.Valid = dropRows(c.Valid, keep)
+		switch c.Type {
+		case catalog.TypeString:
+			var bytesOut []byte
+			offs := []int32{0}
+			for i := 0; i+1 < len(c.Offsets); i++ {
+				if keep(i) {
+					bytesOut = append(bytesOut, c.Bytes[c.Offsets[i]:c.Offsets[i+1]]...)
+					offs = append(offs, int32(len(bytesOut)))
+				}
+			}
+			c.Bytes = append(c.Bytes[:0], bytesOut...)
+			c.Offsets = append(c.Offsets[:0], offs...)
+		case catalog.TypeLong, catalog.TypeTimestampTZ:
+			c.Int64 = dropRows(c.Int64, keep)
+		case catalog.TypeDouble:
+			c.Float64 = dropRows(c.Float64, keep)
+		case catalog.TypeBoolean:
+			c.Bool = dropRows(c.Bool, keep)
+		case catalog.TypeDate:
+			c.Int32 = dropRows(c.Int32, keep)
+		}
+	}
+	b.Rows -= len(rows)
+}
+
+// dropRows keeps the values whose index keep accepts, in place.
+func dropRows[T any](v []T, keep func(int) bool) []T {
+	w := 0
+	for i := range v {
+		if keep(i) {
+			v[w] = v[i]
+			w++
+		}
+	}
+	return v[:w]
+}
+
 func (b *Batch) stringBytes() int {
 	n := 0
 	for i := range b.Columns {
@@ -327,11 +373,10 @@ func (f *field) checkLength(s []byte) string {
 	return ""
 }
 
-// appendNull appends a NULL to column c of field f.
-func appendNull(c *Column, f *field) string {
-	if f.Required {
-		return "required field is empty"
-	}
+// appendPlaceholder appends a NULL to column c of field f, required or
+// not: it holds the place of a value that failed, until its row is
+// dropped.
+func appendPlaceholder(c *Column, f *field) {
 	c.Valid = append(c.Valid, false)
 	switch f.kind {
 	case kString:
@@ -345,6 +390,14 @@ func appendNull(c *Column, f *field) string {
 	case kDate:
 		c.Int32 = append(c.Int32, 0)
 	}
+}
+
+// appendNull appends a NULL to column c of field f.
+func appendNull(c *Column, f *field) string {
+	if f.Required {
+		return "required field is empty"
+	}
+	appendPlaceholder(c, f)
 	return ""
 }
 
