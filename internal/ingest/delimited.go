@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"io"
 	"runtime"
 	"slices"
@@ -283,12 +285,34 @@ func (d *delimited) scan(data []byte, atEOF bool) (int, scanStatus) {
 	d.quoted = d.quoted[:0]
 	d.esc = d.esc[:0]
 	d.bad = ""
-	// Fast path: one pass over a line without quotes, one compare per
-	// byte through a table of the bytes that matter. Fields are short,
-	// so this beats a vectorised search per field.
+	// Fast path: one pass over a line without quotes. Eight bytes at a
+	// time, a mask marks the bytes that matter (delimiter, quote, line
+	// feed); the few bytes left at the end of the data go one by one
+	// through a table of them.
 	special := &d.special
 	start := 0
-	for i := 0; i < len(data); i++ {
+	bd, bq, bn := broadcast(d.delim), broadcast(d.quote), broadcast('\n')
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		w := binary.LittleEndian.Uint64(data[i:])
+		m := zeroBytes(w^bd) | zeroBytes(w^bq) | zeroBytes(w^bn)
+		for ; m != 0; m &= m - 1 {
+			j := i + bits.TrailingZeros64(m)>>3
+			switch data[j] {
+			case d.delim:
+				d.fields = append(d.fields, data[start:j])
+				d.quoted = append(d.quoted, false)
+				start = j + 1
+			case '\n':
+				return d.endLine(data, start, j, j+1)
+			default: // a quote byte: read the record the general way
+				d.fields = d.fields[:0]
+				d.quoted = d.quoted[:0]
+				return d.scanQuoted(data, atEOF)
+			}
+		}
+	}
+	for ; i < len(data); i++ {
 		c := data[i]
 		if !special[c] {
 			continue
@@ -302,7 +326,6 @@ func (d *delimited) scan(data []byte, atEOF bool) (int, scanStatus) {
 		case '\n':
 			return d.endLine(data, start, i, i+1)
 		}
-		// A quote byte: read the record the general way.
 		d.fields = d.fields[:0]
 		d.quoted = d.quoted[:0]
 		return d.scanQuoted(data, atEOF)
@@ -416,6 +439,16 @@ func (d *delimited) scanQuoted(data []byte, atEOF bool) (int, scanStatus) {
 }
 
 var nlBytes = []byte{'\n'}
+
+// broadcast is c in every byte of a word.
+func broadcast(c byte) uint64 { return 0x0101010101010101 * uint64(c) }
+
+// zeroBytes has the high bit of each byte of w that is zero set, and no
+// other bit (exact: no false positives, unlike the shorter trick).
+func zeroBytes(w uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((w&low7 + low7) | w | low7)
+}
 
 // endQuoted finishes a record of scanQuoted: recLen bytes of content, n
 // with the terminator. Doubled quotes are undone in place, which is safe

@@ -281,6 +281,7 @@ type field struct {
 	catalog.Field
 	kind     uint8
 	enum     map[string]struct{}
+	enumList []string // the enum, when it is short
 	enumText string
 	re       *regexp.Regexp
 	min, max *float64
@@ -313,6 +314,9 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 					c.enum[e] = struct{}{}
 				}
 				c.enumText = fmt.Sprint(v.Enum)
+				if len(v.Enum) <= 8 {
+					c.enumList = v.Enum
+				}
 			}
 			if v.Regex != "" {
 				re, err := regexp.Compile(v.Regex)
@@ -337,7 +341,7 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 // checkText applies the checks on a value's text: enum and regex.
 func (f *field) checkText(text []byte) string {
 	if f.enum != nil {
-		if _, ok := f.enum[string(text)]; !ok {
+		if !f.inEnum(text) {
 			return "not in enum " + f.enumText
 		}
 	}
@@ -345,6 +349,21 @@ func (f *field) checkText(text []byte) string {
 		return "does not match regex " + f.re.String()
 	}
 	return ""
+}
+
+// inEnum tells whether text is one of the enum's values. A short list is
+// searched in order, which beats hashing every value.
+func (f *field) inEnum(text []byte) bool {
+	if f.enumList != nil {
+		for _, e := range f.enumList {
+			if string(text) == e {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := f.enum[string(text)]
+	return ok
 }
 
 // checkNumber applies min and max.
@@ -361,6 +380,10 @@ func (f *field) checkNumber(v float64) string {
 // checkLength applies min_length and max_length, in characters.
 func (f *field) checkLength(s []byte) string {
 	if f.minLen < 0 && f.maxLen < 0 {
+		return ""
+	}
+	// A character is 1 to 4 bytes: often the byte length decides alone.
+	if (f.minLen < 0 || len(s) >= 4*f.minLen) && (f.maxLen < 0 || len(s) <= f.maxLen) {
 		return ""
 	}
 	n := utf8.RuneCount(s)

@@ -225,7 +225,8 @@ func (s *stats) plain(typ string) (lo, hi []byte) {
 // page is an encoded data page, compressed by a worker.
 type page struct {
 	done   chan struct{}
-	raw    []byte // header and compressed body, once done
+	hdr    []byte // once done: the header
+	data   []byte // and the compressed body
 	rawLen int    // uncompressed size, header included
 	err    error
 }
@@ -244,6 +245,8 @@ type pqColumn struct {
 	page   stats
 
 	pages []*page // the row group's pages, in order
+	codec format.CompressionCodec
+	coded bool // codec is decided
 	chunk stats   // the row group's
 	file  stats   // the file's
 	size  int64   // the file's compressed bytes of this column
@@ -272,6 +275,7 @@ type pqWriter struct {
 type pageJob struct {
 	p      *page
 	body   []byte
+	codec  format.CompressionCodec
 	header format.PageHeader
 }
 
@@ -300,18 +304,24 @@ func newPQWriter(f io.WriteCloser, fields []pqField, codec format.CompressionCod
 func (w *pqWriter) compress() {
 	defer w.wg.Done()
 	for j := range w.work {
-		out := compress(w.codec, make([]byte, 0, s2.MaxEncodedLen(len(j.body))), j.body)
-		j.header.CompressedPageSize = int32(len(out))
-		hdr, err := thrift.Marshal(new(thrift.CompactProtocol), &j.header)
-		if err != nil {
-			j.p.err = fmt.Errorf("page header: %w", err)
-		} else {
-			j.p.raw = append(hdr, out...)
-			j.p.rawLen = len(hdr) + len(j.body)
-		}
-		putBuf(j.body)
-		close(j.p.done)
+		j.run()
 	}
+}
+
+// run compresses the page and makes its header.
+func (j *pageJob) run() {
+	data := j.body
+	if j.codec != format.Uncompressed {
+		data = compress(j.codec, make([]byte, 0, s2.MaxEncodedLen(len(j.body))), j.body)
+		putBuf(j.body)
+	}
+	j.header.CompressedPageSize = int32(len(data))
+	hdr, err := thrift.Marshal(new(thrift.CompactProtocol), &j.header)
+	if err != nil {
+		j.p.err = fmt.Errorf("page header: %w", err)
+	}
+	j.p.hdr, j.p.data, j.p.rawLen = hdr, data, len(hdr)+len(j.body)
+	close(j.p.done)
 }
 
 func (w *pqWriter) stop() {
@@ -565,7 +575,12 @@ func (w *pqWriter) cutPage(c *pqColumn) {
 	}}
 	c.pages = append(c.pages, p)
 	w.pending += int64(len(body))
-	w.work <- job
+	if !c.coded {
+		w.chooseCodec(c, job)
+	} else {
+		job.codec = c.codec
+		w.work <- job
+	}
 
 	c.chunk.merge(&c.page, c.typ)
 	c.page = stats{smin: c.page.smin[:0], smax: c.page.smax[:0]}
@@ -573,6 +588,29 @@ func (w *pqWriter) cutPage(c *pqColumn) {
 	clear(c.levels)
 	c.levels = c.levels[:0]
 	c.values = c.values[:0]
+}
+
+// chooseCodec compresses a column's first page in the file, here, and
+// keeps the file's codec for the column unless the page hardly shrank
+// (random doubles, instants to the microsecond): then the column is
+// stored uncompressed, which readers decode for free.
+func (w *pqWriter) chooseCodec(c *pqColumn, job *pageJob) {
+	c.codec, c.coded = w.codec, true
+	if w.codec == format.Uncompressed {
+		job.codec = c.codec
+		job.run()
+		return
+	}
+	raw := bytes.Clone(job.body)
+	job.codec = w.codec
+	job.run()
+	if len(job.p.data)*8 >= len(raw)*7 {
+		c.codec = format.Uncompressed
+		*job = pageJob{p: &page{done: make(chan struct{})}, body: raw, codec: c.codec, header: job.header}
+		job.header.CompressedPageSize = 0
+		job.run()
+		c.pages[len(c.pages)-1] = job.p
+	}
 }
 
 func (s *stats) thrift(typ string) format.Statistics {
@@ -604,11 +642,17 @@ func (w *pqWriter) flushRowGroup() error {
 			if p.err != nil {
 				return p.err
 			}
-			if _, err := w.w.Write(p.raw); err != nil {
+			if _, err := w.w.Write(p.hdr); err != nil {
 				return err
 			}
-			w.off += int64(len(p.raw))
+			if _, err := w.w.Write(p.data); err != nil {
+				return err
+			}
+			w.off += int64(len(p.hdr) + len(p.data))
 			raw += int64(p.rawLen)
+			if c.codec == format.Uncompressed {
+				putBuf(p.data)
+			}
 		}
 		c.pages = c.pages[:0]
 		encodings := []format.Encoding{format.Plain}
@@ -621,7 +665,7 @@ func (w *pqWriter) flushRowGroup() error {
 				Type:                  c.phys,
 				Encoding:              encodings,
 				PathInSchema:          []string{c.name},
-				Codec:                 w.codec,
+				Codec:                 c.codec,
 				NumValues:             c.chunk.values,
 				TotalUncompressedSize: raw,
 				TotalCompressedSize:   w.off - start,
