@@ -246,10 +246,10 @@ type pqColumn struct {
 
 	pages []*page // the row group's pages, in order
 	codec format.CompressionCodec
-	coded bool // codec is decided
-	chunk stats   // the row group's
-	file  stats   // the file's
-	size  int64   // the file's compressed bytes of this column
+	coded bool  // codec is decided
+	chunk stats // the row group's
+	file  stats // the file's
+	size  int64 // the file's compressed bytes of this column
 }
 
 // pqWriter writes one Parquet file.
