@@ -493,7 +493,7 @@ func (d *delimited) next(f *File, b *Batch) error {
 	r := &d.recs
 	r.reset()
 	var end error
-	for r.n < f.opts.BatchRows && len(r.arena) <= maxBatchBytes {
+	for r.n < f.opts.BatchRows && len(r.arena) <= maxArenaBytes {
 		st, err := d.record()
 		if err != nil {
 			return asFileError(f.name, err)
@@ -582,6 +582,10 @@ func (r *recs) bad(line int64, value []byte, reason string) {
 	r.bads = append(r.bads, badRec{line: line,
 		value: bytes.Clone(value[:min(len(value), 4*maxRejectValue)]), reason: reason})
 }
+
+// maxArenaBytes ends a batch early when its rows are wide, so that the
+// copy of its records stays small whatever the rows.
+const maxArenaBytes = 8 << 20
 
 // parallelMin is the number of records from which a batch's columns are
 // converted on goroutines of their own (if there are cores for them).
