@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"inlet/internal/catalog"
@@ -537,6 +538,7 @@ type recs struct {
 	quoted []bool
 	lines  []int64
 	n      int
+	ascii  bool // arena is all ASCII, so its strings need no UTF-8 check
 	bads   []badRec
 	rejs   [][]colReject // per schema field, conversion failures
 }
@@ -597,11 +599,21 @@ func (d *delimited) convert(f *File, b *Batch, r *recs) {
 	if len(r.rejs) != len(f.fields) {
 		r.rejs = make([][]colReject, len(f.fields))
 	}
-	if r.n >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
-		var wg sync.WaitGroup
-		for i := range f.fields {
-			wg.Go(func() { d.convertColumn(f, b, r, i) })
+	r.ascii = isASCII(r.arena)
+	if procs := runtime.GOMAXPROCS(0); r.n >= parallelMin && procs > 1 {
+		// This goroutine and procs-1 helpers take the columns one by
+		// one: a goroutine per column would cost more in hand-overs.
+		var next atomic.Int32
+		work := func() {
+			for i := int(next.Add(1)) - 1; i < len(f.fields); i = int(next.Add(1)) - 1 {
+				d.convertColumn(f, b, r, i)
+			}
 		}
+		var wg sync.WaitGroup
+		for range min(procs, len(f.fields)) - 1 {
+			wg.Go(work)
+		}
+		work()
 		wg.Wait()
 	} else {
 		for i := range f.fields {
@@ -661,13 +673,17 @@ func (d *delimited) convertColumn(f *File, b *Batch, r *recs, i int) {
 	fd := &f.fields[i]
 	rejs := r.rejs[i][:0]
 	w, p := d.expect, d.index[i]
+	str := fd.kind == kString
 	for row := range r.n {
 		k := row*w + p
 		v := r.arena[r.spans[k].start:r.spans[k].end]
 		var reason string
-		if !r.quoted[k] && (len(v) == 0 || (d.hasNull && unsafe.String(unsafe.SliceData(v), len(v)) == d.null)) {
+		switch {
+		case !r.quoted[k] && (len(v) == 0 || (d.hasNull && unsafe.String(unsafe.SliceData(v), len(v)) == d.null)):
 			reason = appendNull(c, fd)
-		} else {
+		case str:
+			reason = appendString(c, fd, v, r.ascii)
+		default:
 			reason = appendText(c, fd, v)
 		}
 		if reason != "" {

@@ -42,6 +42,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -431,19 +432,7 @@ func appendText(c *Column, f *field, text []byte) string {
 	checkText := f.enum != nil || f.re != nil
 	switch f.kind {
 	case kString:
-		if !utf8.Valid(text) {
-			return "invalid UTF-8"
-		}
-		if checkText {
-			if r := f.checkText(text); r != "" {
-				return r
-			}
-		}
-		if r := f.checkLength(text); r != "" {
-			return r
-		}
-		c.Bytes = append(c.Bytes, text...)
-		c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
+		return appendString(c, f, text, false)
 	case kLong:
 		v, r := parseLong(text)
 		if r == "" && checkText {
@@ -498,6 +487,40 @@ func appendText(c *Column, f *field, text []byte) string {
 	}
 	c.Valid = append(c.Valid, true)
 	return ""
+}
+
+// appendString is appendText for a string; utf8 says text is known to be
+// valid UTF-8 already.
+func appendString(c *Column, f *field, text []byte, utf8OK bool) string {
+	if !utf8OK && !utf8.Valid(text) {
+		return "invalid UTF-8"
+	}
+	if f.enum != nil || f.re != nil {
+		if r := f.checkText(text); r != "" {
+			return r
+		}
+	}
+	if r := f.checkLength(text); r != "" {
+		return r
+	}
+	c.Bytes = append(c.Bytes, text...)
+	c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
+	c.Valid = append(c.Valid, true)
+	return ""
+}
+
+// isASCII tells whether b is all ASCII (and so valid UTF-8), eight bytes
+// at a time.
+func isASCII(b []byte) bool {
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, c := range b {
+		acc |= uint64(c)
+	}
+	return acc&0x8080808080808080 == 0
 }
 
 // rejectValue makes a value fit a reject: valid UTF-8, at most 100 bytes,

@@ -159,6 +159,7 @@ type stats struct {
 	imin, imax          int64
 	fmin, fmax          float64
 	smin, smax          []byte // owned copies
+	pmin, pmax          uint64 // their prefix8, for str
 }
 
 func (s *stats) merge(o *stats, typ string) {
@@ -523,17 +524,37 @@ func (s *stats) float(v float64) {
 }
 
 func (s *stats) str(v []byte) {
+	pv := prefix8(v)
 	if !s.has {
 		s.has = true
 		s.smin = append(s.smin[:0], v...)
 		s.smax = append(s.smax[:0], v...)
+		s.pmin, s.pmax = pv, pv
 		return
+	}
+	if pv > s.pmin && pv < s.pmax {
+		return // strictly between the bounds' first eight bytes
 	}
 	if bytes.Compare(v, s.smin) < 0 {
 		s.smin = append(s.smin[:0], v...)
+		s.pmin = pv
 	} else if bytes.Compare(v, s.smax) > 0 {
 		s.smax = append(s.smax[:0], v...)
+		s.pmax = pv
 	}
+}
+
+// prefix8 is v's first eight bytes as a big-endian number, zero-padded:
+// prefix8(a) < prefix8(b) implies a < b, and > implies >.
+func prefix8(v []byte) uint64 {
+	if len(v) >= 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	var p uint64
+	for i, c := range v {
+		p |= uint64(c) << (56 - 8*i)
+	}
+	return p
 }
 
 // cutPage closes the column's page and hands it to a compression worker.

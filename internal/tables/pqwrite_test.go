@@ -399,3 +399,31 @@ func TestTruncateBounds(t *testing.T) {
 		}
 	}
 }
+
+// The string statistics skip values by their first eight bytes: the
+// shortcut must agree with a full comparison, zero bytes and short
+// strings included.
+func TestStringStatsShortcut(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{0, 1, 'a', 'b', 0xff}
+	for range 200 {
+		var s stats
+		var lo, hi []byte
+		for range 50 {
+			v := make([]byte, rnd.IntN(11))
+			for i := range v {
+				v[i] = alphabet[rnd.IntN(len(alphabet))]
+			}
+			s.str(v)
+			if lo == nil || bytes.Compare(v, lo) < 0 {
+				lo = v
+			}
+			if hi == nil || bytes.Compare(v, hi) > 0 {
+				hi = v
+			}
+		}
+		if !bytes.Equal(s.smin, lo) || !bytes.Equal(s.smax, hi) {
+			t.Fatalf("stats min %x max %x; want %x, %x", s.smin, s.smax, lo, hi)
+		}
+	}
+}
