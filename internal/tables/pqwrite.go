@@ -13,7 +13,7 @@ package tables
 // parquet-go's own Thrift model and encoder, so only the data pages are
 // laid out here.
 //
-// Layout: format v1 data pages, PLAIN values (every column is a primitive
+// Layout: format v2 data pages, PLAIN values (every column is a primitive
 // at the top level, so there are no repetition levels), one column chunk
 // per column and row group, statistics (null count, min and max) in every
 // column chunk, Iceberg field ids in the schema. Pages are compressed with
@@ -226,8 +226,9 @@ func (s *stats) plain(typ string) (lo, hi []byte) {
 // page is an encoded data page, compressed by a worker.
 type page struct {
 	done   chan struct{}
-	hdr    []byte // once done: the header
-	data   []byte // and the compressed body
+	hdr    []byte // once done: the header,
+	levels []byte // the definition levels
+	data   []byte // and the compressed values
 	rawLen int    // uncompressed size, header included
 	err    error
 }
@@ -275,7 +276,8 @@ type pqWriter struct {
 
 type pageJob struct {
 	p      *page
-	body   []byte
+	levels []byte // definition levels, not compressed
+	values []byte // PLAIN values, compressed with codec
 	codec  format.CompressionCodec
 	header format.PageHeader
 }
@@ -309,19 +311,23 @@ func (w *pqWriter) compress() {
 	}
 }
 
-// run compresses the page and makes its header.
+// run compresses the page's values and makes its header.
 func (j *pageJob) run() {
-	data := j.body
+	data := j.values
 	if j.codec != format.Uncompressed {
-		data = compress(j.codec, make([]byte, 0, s2.MaxEncodedLen(len(j.body))), j.body)
-		putBuf(j.body)
+		data = compress(j.codec, getBuf(s2.MaxEncodedLen(len(j.values))), j.values)
+		putBuf(j.values)
 	}
-	j.header.CompressedPageSize = int32(len(data))
+	j.header.CompressedPageSize = int32(len(j.levels) + len(data))
+	v2, _ := j.header.DataPageHeaderV2.Get()
+	v2.IsCompressed = thrift.New(j.codec != format.Uncompressed)
+	j.header.DataPageHeaderV2 = thrift.New(v2)
 	hdr, err := thrift.Marshal(new(thrift.CompactProtocol), &j.header)
 	if err != nil {
 		j.p.err = fmt.Errorf("page header: %w", err)
 	}
-	j.p.hdr, j.p.data, j.p.rawLen = hdr, data, len(hdr)+len(j.body)
+	j.p.hdr, j.p.levels, j.p.data = hdr, j.levels, data
+	j.p.rawLen = len(hdr) + len(j.levels) + len(j.values)
 	close(j.p.done)
 }
 
@@ -339,7 +345,7 @@ func getBuf(n int) []byte {
 	if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
 		return (*b)[:0]
 	}
-	return make([]byte, 0, max(n, pageBytes+pageBytes/4))
+	return make([]byte, 0, max(n, pageBytes+pageBytes/2))
 }
 
 func putBuf(b []byte) {
@@ -381,7 +387,7 @@ func (c *pqColumn) append(src *ingest.Column, n int, w *pqWriter) error {
 		end := n
 		// Keep pages near pageBytes: take the rows that fit, by the
 		// average width seen so far in this batch.
-		if c.rows == 0 && c.values == nil {
+		if c.values == nil {
 			c.values = getBuf(pageBytes)
 		}
 		room := pageBytes - len(c.values)
@@ -558,44 +564,42 @@ func prefix8(v []byte) uint64 {
 }
 
 // cutPage closes the column's page and hands it to a compression worker.
+// Pages are format v2: the definition levels stay outside the compressed
+// values, so the values buffer is compressed as it is, without a copy.
 func (w *pqWriter) cutPage(c *pqColumn) {
 	if c.rows == 0 {
 		return
 	}
-	body := getBuf(len(c.values) + len(c.levels) + 16)
+	var levels []byte
 	if !c.required {
-		// Definition levels, bit width 1, behind their byte length: one
-		// RLE run when nothing is null, else the bitmap as one
-		// bit-packed run (groups of 8 levels, least significant bit
-		// first, which is how the bitmap was built).
-		var run []byte
+		// Definition levels, bit width 1: one RLE run when nothing is
+		// null, else the bitmap as one bit-packed run (groups of 8
+		// levels, least significant bit first, which is how the bitmap
+		// was built).
 		if c.page.nulls == 0 {
-			run = binary.AppendUvarint(nil, uint64(c.rows)<<1)
-			run = append(run, 1)
+			levels = binary.AppendUvarint(nil, uint64(c.rows)<<1)
+			levels = append(levels, 1)
 		} else {
 			groups := (c.rows + 7) / 8
-			run = binary.AppendUvarint(nil, uint64(groups)<<1|1)
-			run = append(run, c.levels[:groups]...)
+			levels = binary.AppendUvarint(make([]byte, 0, groups+10), uint64(groups)<<1|1)
+			levels = append(levels, c.levels[:groups]...)
 		}
-		body = binary.LittleEndian.AppendUint32(body, uint32(len(run)))
-		body = append(body, run...)
 	}
-	body = append(body, c.values...)
-
 	p := &page{done: make(chan struct{})}
-	job := &pageJob{p: p, body: body, header: format.PageHeader{
-		Type:                 format.DataPage,
-		UncompressedPageSize: int32(len(body)),
-		DataPageHeader: thrift.New(format.DataPageHeader{
-			NumValues:               int32(c.rows),
-			Encoding:                format.Plain,
-			DefinitionLevelEncoding: format.RLE,
-			RepetitionLevelEncoding: format.RLE,
-			Statistics:              c.page.thrift(c.typ),
+	job := &pageJob{p: p, levels: levels, values: c.values, header: format.PageHeader{
+		Type:                 format.DataPageV2,
+		UncompressedPageSize: int32(len(levels) + len(c.values)),
+		DataPageHeaderV2: thrift.New(format.DataPageHeaderV2{
+			NumValues:                  int32(c.rows),
+			NumNulls:                   int32(c.page.nulls),
+			NumRows:                    int32(c.rows),
+			Encoding:                   format.Plain,
+			DefinitionLevelsByteLength: int32(len(levels)),
+			Statistics:                 c.page.thrift(c.typ),
 		}),
 	}}
 	c.pages = append(c.pages, p)
-	w.pending += int64(len(body))
+	w.pending += int64(len(levels) + len(c.values))
 	if !c.coded {
 		w.chooseCodec(c, job)
 	} else {
@@ -608,7 +612,7 @@ func (w *pqWriter) cutPage(c *pqColumn) {
 	c.rows, c.bits = 0, 0
 	clear(c.levels)
 	c.levels = c.levels[:0]
-	c.values = c.values[:0]
+	c.values = nil // the job's now; the next page takes a buffer of the pool
 }
 
 // chooseCodec compresses a column's first page in the file, here, and
@@ -617,18 +621,18 @@ func (w *pqWriter) cutPage(c *pqColumn) {
 // stored uncompressed, which readers decode for free.
 func (w *pqWriter) chooseCodec(c *pqColumn, job *pageJob) {
 	c.codec, c.coded = w.codec, true
+	job.codec = w.codec
 	if w.codec == format.Uncompressed {
-		job.codec = c.codec
 		job.run()
 		return
 	}
-	raw := bytes.Clone(job.body)
-	job.codec = w.codec
+	raw := bytes.Clone(job.values)
 	job.run()
 	if len(job.p.data)*8 >= len(raw)*7 {
 		c.codec = format.Uncompressed
-		*job = pageJob{p: &page{done: make(chan struct{})}, body: raw, codec: c.codec, header: job.header}
-		job.header.CompressedPageSize = 0
+		putBuf(job.p.data)
+		*job = pageJob{p: &page{done: make(chan struct{})}, levels: job.levels, values: raw,
+			codec: c.codec, header: job.header}
 		job.run()
 		c.pages[len(c.pages)-1] = job.p
 	}
@@ -663,17 +667,14 @@ func (w *pqWriter) flushRowGroup() error {
 			if p.err != nil {
 				return p.err
 			}
-			if _, err := w.w.Write(p.hdr); err != nil {
-				return err
+			for _, b := range [][]byte{p.hdr, p.levels, p.data} {
+				if _, err := w.w.Write(b); err != nil {
+					return err
+				}
+				w.off += int64(len(b))
 			}
-			if _, err := w.w.Write(p.data); err != nil {
-				return err
-			}
-			w.off += int64(len(p.hdr) + len(p.data))
 			raw += int64(p.rawLen)
-			if c.codec == format.Uncompressed {
-				putBuf(p.data)
-			}
+			putBuf(p.data)
 		}
 		c.pages = c.pages[:0]
 		encodings := []format.Encoding{format.Plain}
