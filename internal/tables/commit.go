@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -433,16 +435,51 @@ func (t *trackingIO) paths() []string {
 	return slices.Clone(t.created)
 }
 
-// Create creates name and records it.
+// Create creates name and records it. A local file is made durable when
+// it is closed (synced, with its directory), so that the catalog never
+// points at table files a power cut could lose.
 func (t *trackingIO) Create(name string) (icebergio.FileWriter, error) {
 	t.record(name)
-	return t.WriteFileIO.Create(name)
+	f, err := t.WriteFileIO.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if osf, ok := f.(*os.File); ok {
+		return &durableFile{File: osf}, nil
+	}
+	return f, nil
 }
 
-// WriteFile writes name and records it.
+// WriteFile writes name, durably if it is local, and records it.
 func (t *trackingIO) WriteFile(name string, p []byte) error {
-	t.record(name)
-	return t.WriteFileIO.WriteFile(name, p)
+	f, err := t.Create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(p); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// durableFile syncs a new file and its directory when it is closed.
+type durableFile struct{ *os.File }
+
+func (f *durableFile) Close() error {
+	err := f.File.Sync()
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(f.File.Name()))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
 
 // ReadFile reads name whole, through the wrapped IO's ReadFile if it has
