@@ -124,7 +124,7 @@ func newSource(r io.Reader, name, compression string, text bool) (*source, error
 		}
 	}
 	if dec != br {
-		ra := newReadAhead(&decodeErrors{r: dec, name: name, kind: s.compression}, 1<<20, 3, s.closeDec)
+		ra := newReadAhead(&decodeErrors{r: dec, name: name, kind: s.compression}, 1<<20, 8, s.closeDec)
 		s.closeDec = ra.close
 		dec = ra
 	}
