@@ -20,7 +20,7 @@
 # Usage: bench/ingest/run.sh [-q]
 #   -q   quick check: SIZE=64MiB RSS_SIZE=256MiB LAT_N=10 (about a minute)
 # Environment (defaults in brackets):
-#   SIZE [1GiB]  RSS_SIZE [2GB]  ROUNDS [1]  LAT_N [30]  LAT_SIZE [1MB]
+#   SIZE [1GiB]  RSS_SIZE [2GB]  ROUNDS [3]  LAT_N [30]  LAT_SIZE [1MB]
 #   CODEC [snappy]  Parquet compression on both sides: snappy, zstd
 #   DATA_DIR     keep the generated files here and reuse them next time
 #   KEEP=1       keep the work directory
@@ -41,7 +41,7 @@ if [[ $QUICK == 1 ]]; then
 fi
 SIZE=${SIZE:-1GiB}
 RSS_SIZE=${RSS_SIZE:-2GB}
-ROUNDS=${ROUNDS:-1}
+ROUNDS=${ROUNDS:-3}
 LAT_N=${LAT_N:-30}
 LAT_SIZE=${LAT_SIZE:-1MB}
 CODEC=${CODEC:-snappy}
