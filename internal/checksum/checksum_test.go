@@ -55,10 +55,11 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// The hand-written CRC64NVME must agree with hash/crc64 on the same
-// polynomial, for every length and split of the input.
+// The accelerated CRC64NVME must agree with hash/crc64 on the same
+// polynomial (the reflected NVMe one), for every length and split of the
+// input.
 func TestCRC64NVMEMatchesStdlib(t *testing.T) {
-	tab := crc64.MakeTable(nvmePoly)
+	tab := crc64.MakeTable(0x9a6c9329ac4bc9b5)
 	rng := rand.New(rand.NewPCG(1, 2))
 	data := make([]byte, 70000)
 	for i := range data {
