@@ -4,8 +4,6 @@
 package checksum
 
 import (
-	"github.com/minio/crc64nvme"
-
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -14,6 +12,8 @@ import (
 	"hash"
 	"hash/crc32"
 	"strings"
+
+	"github.com/minio/crc64nvme"
 )
 
 // Algorithm names a checksum as S3 spells it (CRC32, CRC32C, CRC64NVME,
