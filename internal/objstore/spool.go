@@ -106,9 +106,12 @@ func digestOf(data []byte, alg checksum.Algorithm) Digests {
 func (s *Store) spoolFile(ctx context.Context, body io.Reader, head []byte, alg checksum.Algorithm) (
 	id string, d Digests, err error,
 ) {
-	f, err := os.CreateTemp(s.tmpDir, "body-")
-	if err != nil {
-		return "", d, fmt.Errorf("create temporary file: %w", err)
+	f := s.takeSpare()
+	recycled := f != nil
+	if !recycled {
+		if f, err = os.CreateTemp(s.tmpDir, "body-"); err != nil {
+			return "", d, fmt.Errorf("create temporary file: %w", err)
+		}
 	}
 	tmpName := f.Name()
 	defer func() {
@@ -157,6 +160,12 @@ func (s *Store) spoolFile(ctx context.Context, body io.Reader, head []byte, alg 
 	}
 	d = p.finish()
 
+	if recycled {
+		// Drop what is left of the spare's previous contents.
+		if err := f.Truncate(written); err != nil {
+			return "", d, fmt.Errorf("truncate body: %w", err)
+		}
+	}
 	if err := f.Sync(); err != nil {
 		return "", d, fmt.Errorf("sync body: %w", err)
 	}

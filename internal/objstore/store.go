@@ -35,6 +35,9 @@ type Store struct {
 	mu   sync.Mutex
 	pins map[objKey]*pin
 
+	spareMu sync.Mutex
+	spares  []string // paths of spare files in tmp/, see keepSpare
+
 	// Buckets are read on every request and change rarely, and only
 	// through this store: GetBucket answers from bucketCache, which
 	// CreateBucket and DeleteBucket invalidate. bucketGen keeps a lookup

@@ -752,3 +752,67 @@ func TestLastModifiedRoundTrip(t *testing.T) {
 		t.Errorf("LastModified put %v, head %v; want equal, UTC", m.LastModified, h.LastModified)
 	}
 }
+
+// A large body file that an overwrite or a delete frees becomes a spare,
+// and the next large write reuses it in place: the new object reads back
+// exactly, shorter than the spare's old contents included, and the
+// spares stay bounded. A reader that holds the old version keeps it whole
+// until it is done.
+func TestSpareFiles(t *testing.T) {
+	s := newTestStore(t)
+	big, mid, small := pattern(3<<20+17, 1), pattern(2<<20+5, 2), pattern(minSpareSize+1, 3)
+	mustPut(t, s, "k", big)
+
+	// A reader of the first version, open while it is replaced.
+	_, r, err := s.GetObject(context.Background(), testBucket, "k", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, "k", mid)
+	if n := len(s.spares); n != 0 {
+		t.Fatalf("%d spares while a reader holds the replaced file; want 0", n)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("reader of the replaced version: %d bytes, %v; want the first body", len(got), err)
+	}
+	if n := len(s.spares); n != 1 {
+		t.Fatalf("%d spares after the reader closed; want 1", n)
+	}
+
+	// The next write reuses the spare; its old, longer contents are cut.
+	mustPut(t, s, "other", small)
+	if n := len(s.spares); n != 0 {
+		t.Errorf("%d spares after a write took the only one; want 0", n)
+	}
+	if b := mustGet(t, s, "other", 0, -1); !bytes.Equal(b, small) {
+		t.Fatalf("object written into a spare: %d bytes; want %d, identical", len(b), len(small))
+	}
+	if err := s.DeleteObject(context.Background(), testBucket, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if b := mustGet(t, s, "other", 0, -1); !bytes.Equal(b, small) {
+		t.Fatal("object changed when another was deleted")
+	}
+	if n := len(s.spares); n != 1 {
+		t.Errorf("%d spares after a delete freed a file; want 1", n)
+	}
+
+	// Bounded: many frees keep at most maxSpares.
+	for i := range maxSpares + 4 {
+		mustPut(t, s, fmt.Sprintf("many-%d", i), pattern(minSpareSize, byte(i)))
+	}
+	for i := range maxSpares + 4 {
+		if err := s.DeleteObject(context.Background(), testBucket, fmt.Sprintf("many-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(s.spares); n > maxSpares {
+		t.Errorf("%d spares; want at most %d", n, maxSpares)
+	}
+	tmp, _ := os.ReadDir(s.tmpDir)
+	if len(tmp) != len(s.spares) {
+		t.Errorf("tmp/ holds %d files, the store knows %d spares", len(tmp), len(s.spares))
+	}
+}
