@@ -59,6 +59,9 @@ type Authorizer struct {
 	cache map[string][]*policy.Policy // principal ARN -> parsed identity policies
 }
 
+// maxCachedPrincipals bounds the cache of parsed identity policies.
+const maxCachedPrincipals = 10000
+
 // New returns an Authorizer over the identity store.
 func New(src Policies) *Authorizer {
 	return &Authorizer{src: src, now: time.Now, cache: make(map[string][]*policy.Policy)}
@@ -96,6 +99,9 @@ func (a *Authorizer) identityPolicies(ctx context.Context, p identity.Principal)
 	}
 	a.mu.Lock()
 	if a.gen == gen {
+		if len(a.cache) >= maxCachedPrincipals {
+			clear(a.cache) // bounded: starts over rather than grows
+		}
 		a.cache[cacheKey] = ps
 	}
 	a.mu.Unlock()

@@ -100,10 +100,19 @@ func (s *Store) Get(ctx context.Context, bucket string) (Config, error) {
 		}
 	}
 	s.mu.Lock()
+	if len(s.cache) >= maxCached {
+		// Names of buckets that do not exist are cached too (as having no
+		// configuration), so requests naming random buckets could grow
+		// the cache without end: it starts over instead.
+		clear(s.cache)
+	}
 	s.cache[bucket] = c
 	s.mu.Unlock()
 	return c, nil
 }
+
+// maxCached bounds the cache of bucket configurations.
+const maxCached = 10000
 
 // Update changes a bucket's configuration with fn.
 func (s *Store) Update(ctx context.Context, bucket string, fn func(*Config) error) (Config, error) {

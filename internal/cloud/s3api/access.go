@@ -212,9 +212,23 @@ func (s *Server) bucketPolicy(b bucket) *policy.Policy {
 		// Stored policies were validated when put.
 		return nil
 	}
+	if s.nPolicies.Add(1) > maxCachedPolicies {
+		// Replaced policies leave their documents behind: start over
+		// rather than grow.
+		s.policies.Clear()
+		s.nPolicies.Store(1)
+	}
 	s.policies.Store(b.Policy, p)
 	return p
 }
+
+// maxCachedPolicies bounds the cache of parsed bucket policies.
+const maxCachedPolicies = 1000
+
+// maxDenialWrites bounds the denial-log writes in flight. A flood of
+// denied requests beyond it drops log entries (each denial is still in
+// the access log) instead of piling up goroutines.
+const maxDenialWrites = 64
 
 // recordDenial writes a denied request to the bucket's denial log for its
 // owner to read. Writing happens off the request path.
@@ -225,7 +239,16 @@ func (s *Server) recordDenial(q *request, b bucket, action, key, reason string) 
 	}
 	s.log.Info("access denied", "request_id", q.id, "op", q.op, "bucket", b.Name, "key", key,
 		"principal", q.principal.ARN, "reason", reason)
+	select {
+	case s.denialSlots <- struct{}{}:
+	default:
+		if n := s.denialsDropped.Add(1); n&(n-1) == 0 { // 1, 2, 4, 8, ...
+			s.log.Warn("denial log busy: entries dropped", "dropped", n)
+		}
+		return
+	}
 	go func() {
+		defer func() { <-s.denialSlots }()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := s.cfg.Buckets.RecordDenial(ctx, d); err != nil {

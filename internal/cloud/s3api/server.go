@@ -65,7 +65,13 @@ type Server struct {
 	reqID atomic.Uint64
 	idPfx string
 
-	policies sync.Map // bucket policy document -> *policy.Policy
+	policies  sync.Map     // bucket policy document -> *policy.Policy
+	nPolicies atomic.Int64 // entries in policies, to bound it
+
+	// denialSlots bounds the denial-log writes in flight; denialsDropped
+	// counts the entries dropped while it was full.
+	denialSlots    chan struct{}
+	denialsDropped atomic.Int64
 }
 
 // New returns the S3 front.
@@ -78,7 +84,8 @@ func New(cfg Config) *Server {
 	}
 	var p [4]byte
 	rand.Read(p[:])
-	return &Server{cfg: cfg, log: cfg.Logger.With("component", "s3"), idPfx: strings.ToUpper(hex.EncodeToString(p[:]))}
+	return &Server{cfg: cfg, log: cfg.Logger.With("component", "s3"), idPfx: strings.ToUpper(hex.EncodeToString(p[:])),
+		denialSlots: make(chan struct{}, maxDenialWrites)}
 }
 
 // request is the per-request state handed to handlers.
