@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -310,5 +311,42 @@ func TestColumnsConvertedApart(t *testing.T) {
 		if !reflect.DeepEqual(got, wantRejects) {
 			t.Errorf("batch %d: rejects\n%v\nwant\n%v", batch, got, wantRejects)
 		}
+	}
+}
+
+// A batch with rows stays intact until the second call after it, even
+// when a batch of rejects only comes between (a writer encodes one batch
+// while the next is read).
+func TestBatchStaysUntilSecondNext(t *testing.T) {
+	fields := []catalog.Field{{Name: "n", Type: catalog.TypeLong}}
+	var in bytes.Buffer
+	for i := range 4 {
+		fmt.Fprintf(&in, "%d\n", i) // a batch of rows
+	}
+	for range 4 {
+		in.WriteString("bad\n") // a batch of rejects only
+	}
+	for i := range 8 {
+		fmt.Fprintf(&in, "%d\n", 100+i) // two more batches of rows
+	}
+	f, err := Open(bytes.NewReader(in.Bytes()), "b.csv", fields, catalog.FileConfig{Format: catalog.FormatCSV},
+		Options{BatchRows: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	first, err := f.Next()
+	if err != nil || first.Rows != 4 {
+		t.Fatalf("first batch: %v rows, %v", first, err)
+	}
+	want := slices.Clone(first.Columns[0].Int64)
+	if b, err := f.Next(); err != nil || b.Rows != 0 || len(b.Rejects) != 4 {
+		t.Fatalf("second batch: %+v, %v; want 4 rejects and no rows", b, err)
+	}
+	if b, err := f.Next(); err != nil || b.Rows != 4 {
+		t.Fatalf("third batch: %+v, %v; want 4 rows", b, err)
+	}
+	if !slices.Equal(first.Columns[0].Int64[:4], want) {
+		t.Errorf("first batch changed under the reader: %v; want %v", first.Columns[0].Int64[:4], want)
 	}
 }

@@ -631,18 +631,23 @@ func Open(r io.Reader, name string, fields []catalog.Field, cfg catalog.FileConf
 func (f *File) Name() string { return f.name }
 
 // Next returns the next batch of rows. It returns io.EOF after the last
-// one, and a *FileError when the file fails as a whole. The batch is valid
-// until the second call after the one that returned it, so that a writer
-// may encode one batch while the next is read. A batch may hold rejects
-// and no rows.
+// one, and a *FileError when the file fails as a whole. A batch may hold
+// rejects and no rows. A batch with rows stays valid until the second
+// call after the one that returned it, however many batches without rows
+// come between, so that a writer may encode one batch while the next is
+// read; a batch without rows, until the next call.
 func (f *File) Next() (*Batch, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
 	b := &f.batches[f.turn]
-	f.turn ^= 1
 	b.reset()
 	err := f.rd.next(f, b)
+	if b.Rows > 0 {
+		// The next call fills the other batch; a batch of rejects only is
+		// done with by then and is refilled.
+		f.turn ^= 1
+	}
 	f.sum.RowsAccepted += int64(b.Rows)
 	if err != nil {
 		if err == io.EOF {

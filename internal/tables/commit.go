@@ -189,10 +189,10 @@ func (c *Catalog) discard(datasetID int64, tracked *trackingIO, from int) {
 
 // Batches is the rows of a commit, in column batches.
 type Batches interface {
-	// Next returns the next batch, or io.EOF after the last. A batch must
-	// stay intact until the second call after the one that returned it
-	// ([ingest.File] batches do): the writer reads the next batch while it
-	// encodes one.
+	// Next returns the next batch, which has rows, or io.EOF after the
+	// last. A batch must stay intact until the second call after the one
+	// that returned it (as [ingest.File]'s batches with rows do): the
+	// writer reads the next batch while it encodes one.
 	Next() (*ingest.Batch, error)
 }
 
