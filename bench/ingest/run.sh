@@ -9,6 +9,8 @@
 #   inlet 2 cores                vs DuckDB threads=2     CSV
 #   inlet 1 core                 vs DuckDB threads=1     gzipped CSV
 #   inlet 2 cores                vs DuckDB threads=2     gzipped CSV
+#   inlet's Parquet files read by DuckDB, compared with DuckDB's own
+#     conversion (count, min, max and sums of every column)
 #   inlet parse + checks only, 1 core (where the time goes; no target)
 #   inlet peak RSS on the $RSS_SIZE CSV
 #   latency from the _SUCCESS PUT's response to a committed snapshot
@@ -65,7 +67,7 @@ LOG=$WORK/log.txt
 say() { echo "== $*" >&2; }
 
 say "building the harness and inlet"
-(cd "$HERE" && go build -o "$BIN/" ./gen ./pipeline ./duckdb ./latency)
+(cd "$HERE" && go build -o "$BIN/" ./gen ./pipeline ./duckdb ./latency ./verify)
 (cd "$ROOT" && go build -o "$BIN/inlet" ./cmd/inlet)
 
 # gen_file NAME SIZE [-gzip]: generate unless DATA_DIR already has it.
@@ -141,6 +143,14 @@ compare "CSV, 1 core / 1 thread" "$DATA/data.csv" 1 1.5
 compare "CSV, 2 cores / 2 threads" "$DATA/data.csv" 2 1.2
 compare "CSV.gz, 1 core / 1 thread" "$DATA/data.csv.gz" 1 1.5
 compare "CSV.gz, 2 cores / 2 threads" "$DATA/data.csv.gz" 2 1.5
+
+say "inlet's Parquet files read by DuckDB, against DuckDB's own conversion"
+mkdir -p "$WORK/verify"
+result "$BIN/pipeline" -cpus 2 -codec "$CODEC" -tmp "$WORK/verify" "$DATA/data.csv" >/dev/null
+result "$BIN/duckdb" -threads 2 -compression "$CODEC" -o "$WORK/verify/duckdb.parquet" "$DATA/data.csv" >/dev/null
+v=$(result "$BIN/verify" -inlet "$WORK/verify/warehouse/**/*.parquet" -duckdb "$WORK/verify/duckdb.parquet")
+ROWS+=("inlet's files read by DuckDB|$(field aggregates "$v") aggregates, $(field differ "$v") differ|-|-|0 differ|$( [[ $(field differ "$v") == 0 ]] && echo PASS || echo FAIL)")
+rm -rf "$WORK/verify"
 
 say "parse and checks only, 1 core"
 p=$(result "$BIN/pipeline" -cpus 1 -mode parse "$DATA/data.csv")
