@@ -15,15 +15,15 @@ import (
 	"inlet/internal/catalog"
 )
 
-// readParquet reads a data file with parquet-go, a reader independent of
-// the Arrow writer that wrote it: the file's schema elements and its rows.
-func readParquet(t *testing.T, path string) ([]format.SchemaElement, []parquet.Row) {
+// openParquet opens a data file with parquet-go, a reader independent of
+// the writer; the file closes when the test ends.
+func openParquet(t *testing.T, path string) *parquet.File {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	st, err := f.Stat()
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +32,14 @@ func readParquet(t *testing.T, path string) ([]format.SchemaElement, []parquet.R
 	if err != nil {
 		t.Fatalf("parquet-go open %s: %v", path, err)
 	}
+	return pf
+}
+
+// readParquet reads a data file with parquet-go: the file's schema
+// elements and its rows.
+func readParquet(t *testing.T, path string) ([]format.SchemaElement, []parquet.Row) {
+	t.Helper()
+	pf := openParquet(t, path)
 	var rows []parquet.Row
 	for _, rg := range pf.RowGroups() {
 		rr := rg.Rows()

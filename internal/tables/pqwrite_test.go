@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -175,16 +174,7 @@ func TestWriterPagesAndCodecs(t *testing.T) {
 // codec of each column's chunks.
 func checkChunkStats(t *testing.T, path string) map[string]string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, _ := f.Stat()
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pf := openParquet(t, path)
 	codecs := map[string]string{}
 	for g, rg := range pf.RowGroups() {
 		meta := pf.Metadata().RowGroups[g]
