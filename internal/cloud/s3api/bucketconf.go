@@ -34,6 +34,17 @@ func (s *Server) setConfig(q *request, b bucket, status int, fn func(*bucketconf
 	return nil
 }
 
+// clearConfig removes one part of the bucket's configuration with reset,
+// for the bucket's owner, and answers 204: every DELETE of a bucket
+// subresource.
+func (s *Server) clearConfig(q *request, reset func(*bucketconf.Config)) error {
+	b, err := s.configBucket(q)
+	if err != nil {
+		return err
+	}
+	return s.setConfig(q, b, 204, reset)
+}
+
 func (s *Server) configBucket(q *request) (bucket, error) {
 	b, err := s.bucketFor(q)
 	if err != nil {
@@ -144,13 +155,7 @@ func isPublicPolicy(p *policy.Policy) bool {
 }
 
 func (s *Server) deleteBucketPolicy(q *request) error {
-	b, err := s.configBucket(q)
-	if err != nil {
-		return err
-	}
-	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
-		c.Policy = ""
-	})
+	return s.clearConfig(q, func(c *bucketconf.Config) { c.Policy = "" })
 }
 
 type ownershipControls struct {
@@ -197,13 +202,7 @@ func (s *Server) putOwnershipControls(q *request) error {
 }
 
 func (s *Server) deleteOwnershipControls(q *request) error {
-	b, err := s.configBucket(q)
-	if err != nil {
-		return err
-	}
-	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
-		c.Ownership = ""
-	})
+	return s.clearConfig(q, func(c *bucketconf.Config) { c.Ownership = "" })
 }
 
 type publicAccessBlockXML struct {
@@ -252,11 +251,5 @@ func (s *Server) putPublicAccessBlock(q *request) error {
 }
 
 func (s *Server) deletePublicAccessBlock(q *request) error {
-	b, err := s.configBucket(q)
-	if err != nil {
-		return err
-	}
-	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
-		c.PublicAccessBlock = nil
-	})
+	return s.clearConfig(q, func(c *bucketconf.Config) { c.PublicAccessBlock = nil })
 }

@@ -138,11 +138,5 @@ func (s *Server) putBucketTagging(q *request) error {
 }
 
 func (s *Server) deleteBucketTagging(q *request) error {
-	b, err := s.configBucket(q)
-	if err != nil {
-		return err
-	}
-	return s.setConfig(q, b, 204, func(c *bucketconf.Config) {
-		c.Tags = nil
-	})
+	return s.clearConfig(q, func(c *bucketconf.Config) { c.Tags = nil })
 }
