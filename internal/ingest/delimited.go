@@ -77,11 +77,15 @@ type delimited struct {
 	bad      string
 	rec      []byte
 
-	recs recs // the batch being read
+	recs      recs // the batch being read
+	hasString bool // the schema has a string field (whose text is checked as UTF-8)
 }
 
 func openDelimited(f *File, cfg catalog.FileConfig) (reader, error) {
 	d := &delimited{delim: ',', quote: '"', line: 1, limit: f.opts.MaxRecordBytes}
+	for i := range f.fields {
+		d.hasString = d.hasString || f.fields[i].kind == kString
+	}
 	if cfg.Format == catalog.FormatTSV {
 		d.delim = '\t'
 	}
@@ -599,7 +603,7 @@ func (d *delimited) convert(f *File, b *Batch, r *recs) {
 	if len(r.rejs) != len(f.fields) {
 		r.rejs = make([][]colReject, len(f.fields))
 	}
-	r.ascii = isASCII(r.arena)
+	r.ascii = d.hasString && isASCII(r.arena)
 	if procs := runtime.GOMAXPROCS(0); r.n >= parallelMin && procs > 1 {
 		// This goroutine and procs-1 helpers take the columns one by
 		// one: a goroutine per column would cost more in hand-overs.
