@@ -816,3 +816,30 @@ func TestSpareFiles(t *testing.T) {
 		t.Errorf("tmp/ holds %d files, the store knows %d spares", len(tmp), len(s.spares))
 	}
 }
+
+// TestCopyOfShortFile: an object file shorter than the index says (a disk
+// that lost data) ends a copy of the body with io.ErrUnexpectedEOF after
+// the bytes it has, never with a short success.
+func TestCopyOfShortFile(t *testing.T) {
+	s := newTestStore(t)
+	body := pattern(3*copyBufSize+100, 7)
+	mustPut(t, s, "cut", body)
+	files := objectFiles(t, s)
+	if len(files) != 1 {
+		t.Fatalf("%d object files; want 1", len(files))
+	}
+	cut := int64(copyBufSize + 10)
+	if err := os.Truncate(s.filePath(files[0]), cut); err != nil {
+		t.Fatal(err)
+	}
+	_, r, err := s.GetObject(context.Background(), testBucket, "cut", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var sb strings.Builder // no ReadFrom: io.Copy uses the reader's WriteTo
+	n, err := io.Copy(&sb, r)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || n != cut || sb.String() != string(body[:cut]) {
+		t.Errorf("io.Copy = %d, %v; want %d bytes and io.ErrUnexpectedEOF", n, err, cut)
+	}
+}

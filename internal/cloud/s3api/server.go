@@ -341,7 +341,7 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// ReadFrom keeps io.Copy on the fast path (sendfile) for object bodies.
+// ReadFrom lets an object body copy itself into the response (its WriteTo).
 func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
