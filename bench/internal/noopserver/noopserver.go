@@ -61,14 +61,18 @@ func newHandler(getSize int64, bucket string, listKeys int) *handler {
 }
 
 // renderList builds one ListObjectsV2 result page holding n keys shaped like
-// the ones the load generator's fill mode writes.
+// the ones the load generator's fill mode writes, with the elements S3 lists
+// for them: every object stored since S3 checksums each upload carries its
+// checksum algorithm and type (CRC64NVME, FULL_OBJECT, when the client named
+// none), and the client parses them with the rest.
 func renderList(bucket string, n int) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)
 	fmt.Fprintf(&b, "<Name>%s</Name><Prefix>list/</Prefix><KeyCount>%d</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>", bucket, n)
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "<Contents><Key>list/k%08d</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>16</Size><StorageClass>STANDARD</StorageClass></Contents>", i)
+		fmt.Fprintf(&b, "<Contents><Key>list/k%08d</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>16</Size><StorageClass>STANDARD</StorageClass>"+
+			"<ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType></Contents>", i)
 	}
 	b.WriteString("</ListBucketResult>")
 	return []byte(b.String())

@@ -14,10 +14,23 @@ func appendElem(b *bytes.Buffer, name, value string) {
 	b.WriteByte('<')
 	b.WriteString(name)
 	b.WriteByte('>')
-	xml.EscapeText(b, []byte(value))
+	escapeText(b, value)
 	b.WriteString("</")
 	b.WriteString(name)
 	b.WriteByte('>')
+}
+
+// escapeText writes value as XML character data. Keys, ETags and times
+// are mostly printable ASCII with nothing to escape; those are copied as
+// they are, the rest goes through encoding/xml.
+func escapeText(b *bytes.Buffer, value string) {
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
+			xml.EscapeText(b, []byte(value))
+			return
+		}
+	}
+	b.WriteString(value)
 }
 
 func appendInt(b *bytes.Buffer, name string, v int64) {
@@ -39,7 +52,7 @@ func appendOptional(b *bytes.Buffer, name, value string) {
 
 // marshal renders the reply as xml.Marshal would.
 func (r *listBucketResultV2) marshal() []byte {
-	b := bytes.NewBuffer(make([]byte, 0, 256+len(r.Contents)*256))
+	b := bytes.NewBuffer(make([]byte, 0, 512+len(r.Contents)*320))
 	b.WriteString(`<ListBucketResult xmlns="`)
 	xml.EscapeText(b, []byte(r.Xmlns))
 	b.WriteString(`">`)

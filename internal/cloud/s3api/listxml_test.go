@@ -10,7 +10,7 @@ import (
 // Ensure the hand-written ListObjectsV2 reply is byte for byte what
 // encoding/xml makes of the same struct.
 func TestListV2XMLMatchesEncodingXML(t *testing.T) {
-	keys := []string{"a", "dir/x=1/données.csv", "a&b<c>\"d'e", "tab\tnew\nline", "\u00e9\u4e2d", "%2B+ spaces", "/lead", "x\x7f"}
+	keys := []string{"a", "dir/x=1/données.csv", "a&b<c>\"d'e", "tab\tnew\nline", "\u00e9\u4e2d", "%2B+ spaces", "/lead", "x\x7f", "bad\xffutf8", "ctl\x01", "plain-ascii_key.csv"}
 	r := rand.New(rand.NewPCG(1, 2))
 	pick := func() string { return keys[r.IntN(len(keys))] }
 	for i := 0; i < 200; i++ {
