@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"inlet/internal/authz"
@@ -239,22 +240,40 @@ func (s *Server) recordDenial(q *request, b bucket, action, key, reason string) 
 	}
 	s.log.Info("access denied", "request_id", q.id, "op", q.op, "bucket", b.Name, "key", key,
 		"principal", q.principal.ARN, "reason", reason)
-	select {
-	case s.denialSlots <- struct{}{}:
-	default:
-		if n := s.denialsDropped.Add(1); n&(n-1) == 0 { // 1, 2, 4, 8, ...
-			s.log.Warn("denial log busy: entries dropped", "dropped", n)
-		}
-		return
-	}
-	go func() {
-		defer func() { <-s.denialSlots }()
+	started, dropped := s.denialWrites.start(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := s.cfg.Buckets.RecordDenial(ctx, d); err != nil {
 			s.log.Warn("record denial", "request_id", d.RequestID, "error", err)
 		}
+	})
+	if !started && dropped&(dropped-1) == 0 { // 1, 2, 4, 8, ...
+		s.log.Warn("denial log busy: entries dropped", "dropped", dropped)
+	}
+}
+
+// boundedGo runs functions on goroutines of their own, at most cap(slots)
+// at a time, and drops (and counts) those that come while all are busy.
+type boundedGo struct {
+	slots   chan struct{}
+	dropped atomic.Int64
+}
+
+func newBoundedGo(n int) *boundedGo { return &boundedGo{slots: make(chan struct{}, n)} }
+
+// start runs fn on a new goroutine if a slot is free. Otherwise it drops
+// fn and returns false with the number dropped so far.
+func (g *boundedGo) start(fn func()) (started bool, dropped int64) {
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		return false, g.dropped.Add(1)
+	}
+	go func() {
+		defer func() { <-g.slots }()
+		fn()
 	}()
+	return true, g.dropped.Load()
 }
 
 func hostOnly(addr string) string {

@@ -3,6 +3,7 @@ package s3api
 import (
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +180,38 @@ func TestRoute(t *testing.T) {
 			t.Errorf("route(%s /%s/%s?%s) = %s; want %s", tt.method, tt.bucket, tt.key, tt.query, got, tt.want)
 		}
 	}
+}
+
+// TestBoundedGo: past its bound, boundedGo drops and counts functions
+// rather than starting goroutines, and takes new ones once slots free up.
+func TestBoundedGo(t *testing.T) {
+	g := newBoundedGo(3)
+	release := make(chan struct{})
+	var running sync.WaitGroup
+	for i := range 3 {
+		running.Add(1)
+		if ok, dropped := g.start(func() { defer running.Done(); <-release }); !ok || dropped != 0 {
+			t.Fatalf("start %d = %v, %d dropped; want started", i, ok, dropped)
+		}
+	}
+	for want := int64(1); want <= 4; want++ {
+		if ok, dropped := g.start(func() { t.Error("a dropped function ran") }); ok || dropped != want {
+			t.Fatalf("start beyond the bound = %v, %d dropped; want false, %d", ok, dropped, want)
+		}
+	}
+	close(release)
+	running.Wait()
+	done := make(chan struct{})
+	deadline := time.After(10 * time.Second)
+	for { // a slot frees once its goroutine has returned
+		if ok, _ := g.start(func() { close(done) }); ok {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatal("no slot free after the running functions returned")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	<-done
 }

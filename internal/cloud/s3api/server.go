@@ -68,10 +68,7 @@ type Server struct {
 	policies  sync.Map     // bucket policy document -> *policy.Policy
 	nPolicies atomic.Int64 // entries in policies, to bound it
 
-	// denialSlots bounds the denial-log writes in flight; denialsDropped
-	// counts the entries dropped while it was full.
-	denialSlots    chan struct{}
-	denialsDropped atomic.Int64
+	denialWrites *boundedGo // denial-log writes in flight
 }
 
 // New returns the S3 front.
@@ -85,7 +82,7 @@ func New(cfg Config) *Server {
 	var p [4]byte
 	rand.Read(p[:])
 	return &Server{cfg: cfg, log: cfg.Logger.With("component", "s3"), idPfx: strings.ToUpper(hex.EncodeToString(p[:])),
-		denialSlots: make(chan struct{}, maxDenialWrites)}
+		denialWrites: newBoundedGo(maxDenialWrites)}
 }
 
 // request is the per-request state handed to handlers.
