@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -450,6 +452,17 @@ func TestSDKConditionalRequests(t *testing.T) {
 				return
 			}
 			wantAPIError(t, "GetObject", err, c.wantCode, c.status)
+			if c.status == 304 {
+				// A 304 carries the object's validators (RFC 9110 15.4.5).
+				var re *awshttp.ResponseError
+				if errors.As(err, &re) {
+					hdr := re.Response.Header
+					if hdr.Get("ETag") != etag || hdr.Get("Last-Modified") != lastMod.UTC().Format(http.TimeFormat) {
+						t.Errorf("304 ETag %q, Last-Modified %q; want %q, %q", hdr.Get("ETag"),
+							hdr.Get("Last-Modified"), etag, lastMod.UTC().Format(http.TimeFormat))
+					}
+				}
+			}
 
 			// HEAD answers the same status.
 			hin := &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key, IfMatch: in.IfMatch, IfNoneMatch: in.IfNoneMatch,

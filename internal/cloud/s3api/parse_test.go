@@ -3,6 +3,7 @@ package s3api
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -214,4 +215,34 @@ func TestBoundedGo(t *testing.T) {
 		}
 	}
 	<-done
+}
+
+func TestCheckTag(t *testing.T) {
+	tests := []struct {
+		key, value string
+		ok         bool
+	}{
+		{"team", "data-platform", true},
+		{"path", "s3://b/k_1.csv", true},
+		{"a b", "x=y+z@q:r", true},
+		{strings.Repeat("ü", 128), strings.Repeat("ü", 256), true}, // characters, not bytes
+		{strings.Repeat("ü", 129), "v", false},
+		{"k", strings.Repeat("ü", 257), false},
+		{"", "v", false},
+		{"k", "", true},
+		{"star*", "v", false},
+		{"k", "semi;colon", false},
+		{"k", "bad\xffutf8", false},
+		{"aws:createdBy", "v", false},
+		{"日本語", "値", true},
+	}
+	for _, tt := range tests {
+		err := checkTag(tt.key, tt.value)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkTag(%q, %q) = %v; want ok %v", tt.key, tt.value, err, tt.ok)
+		}
+		if err != nil && err.(*Error).Code != "InvalidTag" {
+			t.Errorf("checkTag(%q, %q) code %s; want InvalidTag", tt.key, tt.value, err.(*Error).Code)
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"inlet/internal/checksum"
 	"inlet/internal/objstore"
@@ -197,17 +199,40 @@ func validateTags(tags map[string]string) error {
 		return errorf("BadRequest", "Object tags cannot be greater than 10")
 	}
 	for k, v := range tags {
-		if k == "" || len(k) > 128 {
-			return errorf("InvalidTag", "The TagKey you have provided is invalid")
-		}
-		if len(v) > 256 {
-			return errorf("InvalidTag", "The TagValue you have provided is invalid")
-		}
-		if strings.HasPrefix(k, "aws:") {
-			return errorf("InvalidTag", "Your TagKey cannot be prefixed with aws:")
+		if err := checkTag(k, v); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// checkTag applies S3's rules for one tag of an object or a bucket: a key
+// of 1 to 128 characters and a value of at most 256 (characters, not
+// bytes), made of letters, digits, white space and _ . : / = + - @, and
+// no key in the reserved aws: namespace.
+func checkTag(k, v string) error {
+	if k == "" || utf8.RuneCountInString(k) > 128 || !tagText(k) {
+		return errorf("InvalidTag", "The TagKey you have provided is invalid")
+	}
+	if utf8.RuneCountInString(v) > 256 || !tagText(v) {
+		return errorf("InvalidTag", "The TagValue you have provided is invalid")
+	}
+	if strings.HasPrefix(k, "aws:") {
+		return errorf("InvalidTag", "Your TagKey cannot be prefixed with aws:")
+	}
+	return nil
+}
+
+func tagText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsSpace(r) && !strings.ContainsRune("_.:/=+-@", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // cannedACLs are the canned ACL names S3 accepts.

@@ -220,10 +220,16 @@ func (s *Server) writeError(q *request, err error) {
 		panic(http.ErrAbortHandler)
 	}
 	h := q.w.Header()
-	for _, k := range []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges"} {
+	status := e.status()
+	// A 304 carries the validators of the object it stands for (RFC 9110
+	// 15.4.5); any other error drops what a handler set for a success.
+	drop := []string{"ETag", "Last-Modified", "Content-Range", "Accept-Ranges"}
+	if status == http.StatusNotModified {
+		drop = drop[2:]
+	}
+	for _, k := range drop {
 		h.Del(k)
 	}
-	status := e.status()
 	if status == http.StatusNotModified || q.r.Method == http.MethodHead {
 		q.w.WriteHeader(status)
 		return

@@ -125,8 +125,8 @@ func (s *Server) putBucketTagging(q *request) error {
 		return err
 	}
 	for k, v := range tags {
-		if k == "" || len(k) > 128 || len(v) > 256 {
-			return errorf("InvalidTag", "The TagKey or TagValue you have provided is invalid")
+		if err := checkTag(k, v); err != nil {
+			return err
 		}
 	}
 	if len(tags) > 50 {
