@@ -1147,6 +1147,10 @@ func TestSDKMultipartUploader(t *testing.T) {
 	if got := aws.ToString(h.ETag); got != wantETag {
 		t.Errorf("HeadObject ETag = %s; want %s", got, wantETag)
 	}
+	// A part and a Range at once are refused, as on S3, not one ignored.
+	_, err = e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("dir/seventeen.bin"),
+		PartNumber: aws.Int32(1), Range: aws.String("bytes=0-10")})
+	wantAPIError(t, "GetObject(partNumber=1, Range)", err, "InvalidRequest", 400)
 
 	// The downloader fetches ranges in parallel.
 	dl := manager.NewDownloader(e.s3, func(d *manager.Downloader) { d.PartSize = 4 << 20 })

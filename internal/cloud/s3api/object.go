@@ -98,6 +98,9 @@ func (s *Server) readObjectOnce(q *request, head bool) error {
 	if err := versionParam(q); err != nil {
 		return err
 	}
+	if q.query.Has("partNumber") && q.r.Header.Get("Range") != "" {
+		return errorf("InvalidRequest", "Cannot specify both Range header and partNumber query parameter")
+	}
 	ctx := q.r.Context()
 
 	// A whole-object GET opens the object at once and takes its metadata

@@ -154,7 +154,60 @@ func (s *Server) serve(q *request) error {
 	if err := s.authenticate(q); err != nil {
 		return err
 	}
+	if err := unsupportedObjectHeaders(q); err != nil {
+		return err
+	}
 	return h(s, q)
+}
+
+// sseCustomerHeaders name a customer-provided encryption key (SSE-C), for
+// the object or for a copy's source.
+var sseCustomerHeaders = []string{
+	"x-amz-server-side-encryption-customer-algorithm",
+	"x-amz-server-side-encryption-customer-key",
+	"x-amz-server-side-encryption-customer-key-MD5",
+	"x-amz-copy-source-server-side-encryption-customer-algorithm",
+	"x-amz-copy-source-server-side-encryption-customer-key",
+	"x-amz-copy-source-server-side-encryption-customer-key-MD5",
+}
+
+var objectLockHeaders = []string{
+	"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
+}
+
+// unsupportedObjectHeaders refuses requests for object protections the
+// embedded cloud does not have (customer-key or KMS encryption, Object
+// Lock), rather than store an object without the protection the client
+// asked for and answer as if it had it. SSE-S3 (AES256) is accepted: S3
+// applies it to every object anyway.
+func unsupportedObjectHeaders(q *request) error {
+	if q.key == "" {
+		return nil
+	}
+	h := q.r.Header
+	for _, name := range sseCustomerHeaders {
+		if h.Get(name) != "" {
+			return errorf("NotImplemented", "Server-side encryption with customer-provided keys (SSE-C) is not supported")
+		}
+	}
+	switch q.op {
+	case "PutObject", "CopyObject", "CreateMultipartUpload":
+	default:
+		return nil
+	}
+	switch v := h.Get("x-amz-server-side-encryption"); v {
+	case "", "AES256":
+	case "aws:kms", "aws:kms:dsse":
+		return errorf("NotImplemented", "Server-side encryption with AWS KMS keys (%s) is not supported", v)
+	default:
+		return errorf("InvalidArgument", "The encryption method specified is not supported")
+	}
+	for _, name := range objectLockHeaders {
+		if h.Get(name) != "" {
+			return errorf("InvalidRequest", "Bucket is missing Object Lock Configuration")
+		}
+	}
+	return nil
 }
 
 func (s *Server) authenticate(q *request) error {

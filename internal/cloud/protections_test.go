@@ -1,0 +1,64 @@
+package cloud_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// TestSDKUnsupportedProtections: a write asking for a protection the
+// embedded cloud does not have (customer-key or KMS encryption, Object
+// Lock) is refused and stores nothing; SSE-S3 (AES256) is accepted, since
+// S3 applies it to every object.
+func TestSDKUnsupportedProtections(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustCreateBucket(t, "prot")
+	e.mustPut(t, "prot", "plain", []byte("x"))
+	key32 := strings.Repeat("k", 32)
+
+	for _, c := range []struct {
+		name   string
+		in     s3.PutObjectInput
+		code   string
+		status int
+	}{
+		{"SSE-C", s3.PutObjectInput{SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key32)}, "NotImplemented", 501},
+		{"SSE-KMS", s3.PutObjectInput{ServerSideEncryption: types.ServerSideEncryptionAwsKms}, "NotImplemented", 501},
+		{"unknown SSE", s3.PutObjectInput{ServerSideEncryption: "rot13"}, "InvalidArgument", 400},
+		{"lock mode", s3.PutObjectInput{ObjectLockMode: types.ObjectLockModeGovernance,
+			ObjectLockRetainUntilDate: aws.Time(time.Now().Add(24 * time.Hour))}, "InvalidRequest", 400},
+		{"legal hold", s3.PutObjectInput{ObjectLockLegalHoldStatus: types.ObjectLockLegalHoldStatusOn}, "InvalidRequest", 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := c.in
+			key := "refused-" + strings.ReplaceAll(c.name, " ", "-")
+			in.Bucket, in.Key, in.Body = aws.String("prot"), aws.String(key), strings.NewReader("x")
+			_, err := e.s3.PutObject(ctx, &in)
+			wantAPIError(t, "PutObject", err, c.code, c.status)
+			_, err = e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("prot"), Key: aws.String(key)})
+			if httpStatus(err) != 404 {
+				t.Errorf("HeadObject after a refused PutObject: %v; want 404", err)
+			}
+		})
+	}
+
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("prot"), Key: aws.String("sse-s3"),
+		Body: strings.NewReader("x"), ServerSideEncryption: types.ServerSideEncryptionAes256}); err != nil {
+		t.Errorf("PutObject with SSE-S3 (AES256): %v", err)
+	}
+	_, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("prot"), Key: aws.String("plain"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key32)})
+	wantAPIError(t, "GetObject with an SSE-C key", err, "NotImplemented", 501)
+	_, err = e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("prot"), Key: aws.String("copy"),
+		CopySource: aws.String("prot/plain"), ObjectLockLegalHoldStatus: types.ObjectLockLegalHoldStatusOn})
+	wantAPIError(t, "CopyObject with a legal hold", err, "InvalidRequest", 400)
+	_, err = e.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("prot"), Key: aws.String("mp"),
+		ServerSideEncryption: types.ServerSideEncryptionAwsKms})
+	wantAPIError(t, "CreateMultipartUpload with SSE-KMS", err, "NotImplemented", 501)
+}
