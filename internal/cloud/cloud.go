@@ -120,6 +120,12 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 		opts.Logger.Warn("platform credentials file is missing; the root key is not shown again", "path", c.credPath)
 	}
 
+	// S3 is regional: a request signed for another region is refused with
+	// AuthorizationHeaderMalformed naming this one, which SDKs use to
+	// redirect themselves. IAM is global (signed for us-east-1 whatever the
+	// endpoint's region) and the AWS CLI signs STS for us-east-1 from role
+	// profiles, so their verifier takes any region.
+	s3Verifier := &sigv4.Verifier{Credentials: c.ids, Region: opts.Region}
 	verifier := &sigv4.Verifier{Credentials: c.ids}
 	az := authz.New(c.ids)
 	front := awsquery.Front{Verifier: verifier, Auth: c.ids, Log: opts.Logger}
@@ -127,7 +133,7 @@ func (c *Cloud) open(ctx context.Context, opts Options, key []byte) error {
 	c.iam = iamapi.New(front, c.ids, az)
 	c.s3 = s3api.New(s3api.Config{
 		Store:         c.store,
-		Verifier:      verifier,
+		Verifier:      s3Verifier,
 		Principals:    c.ids,
 		Authorizer:    az,
 		Buckets:       c.buckets,

@@ -2,11 +2,13 @@ package cloud_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -61,4 +63,40 @@ func TestSDKUnsupportedProtections(t *testing.T) {
 	_, err = e.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("prot"), Key: aws.String("mp"),
 		ServerSideEncryption: types.ServerSideEncryptionAwsKms})
 	wantAPIError(t, "CreateMultipartUpload with SSE-KMS", err, "NotImplemented", 501)
+}
+
+// TestSDKWrongRegion: S3 is regional. A request signed for another region
+// gets 400 AuthorizationHeaderMalformed naming the endpoint's region (SDKs
+// redirect themselves with it), for header and presigned signatures.
+func TestSDKWrongRegion(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustCreateBucket(t, "regional")
+	e.mustPut(t, "regional", "k", []byte("x"))
+	other := s3.NewFromConfig(aws.Config{
+		Region:      "eu-west-1",
+		Credentials: credentials.NewStaticCredentialsProvider(e.id, e.secret, ""),
+		HTTPClient:  e.srv.Client(),
+		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+	}, func(o *s3.Options) { o.BaseEndpoint = aws.String(e.srv.URL); o.UsePathStyle = true })
+
+	_, err := other.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("regional"), Key: aws.String("k")})
+	wantAPIError(t, "GetObject signed for eu-west-1", err, "AuthorizationHeaderMalformed", 400)
+	if err == nil || !strings.Contains(err.Error(), "expecting '"+testRegion+"'") {
+		t.Errorf("error %v does not name the expected region %s", err, testRegion)
+	}
+
+	req, err := s3.NewPresignClient(other).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("regional"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Get(req.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "AuthorizationQueryParametersError") {
+		t.Errorf("presigned GET for eu-west-1: %d %s; want 400 AuthorizationQueryParametersError", resp.StatusCode, body)
+	}
 }
