@@ -158,6 +158,20 @@ func TestCase07AWSChunkedTrailer(t *testing.T) {
 		}
 	})
 
+	t.Run("WrongHeaderBesideRightTrailer", func(t *testing.T) {
+		// Both carry a value for the same algorithm: each must match.
+		k := "/" + caseBucket + "/" + caseFolderWire + "header-and-trailer.csv.gz"
+		h := header("6", true)
+		h.Set("X-Amz-Checksum-Crc32", "AAAAAA==")
+		r := put(t, k, h, good, true)
+		wantRawError(t, "wrong header beside the right trailer", r, 400, "BadDigest")
+		absent(t, "wrong header beside the right trailer", k)
+		h.Set("X-Amz-Checksum-Crc32", wantCRC)
+		if r := put(t, k, h, good, true); r.status != 200 {
+			t.Errorf("PUT with the right header and trailer: %d %s; want 200", r.status, r.body)
+		}
+	})
+
 	t.Run("DeclaredTrailerMissing", func(t *testing.T) {
 		k := "/" + caseBucket + "/" + caseFolderWire + "missing-trailer.csv.gz"
 		for _, chunked := range []bool{true, false} {

@@ -99,18 +99,22 @@ func (u *upload) check(q *request, d objstore.Digests) error {
 	if u.md5 != nil && string(u.md5) != string(d.MD5[:]) {
 		return newError("BadDigest")
 	}
-	want := u.want
+	// Both a header and a trailer may carry the value; each must match.
+	wants := []string{u.want}
 	if u.trailer != "" {
-		want = q.auth.Trailers.Get(u.trailer)
+		want := q.auth.Trailers.Get(u.trailer)
 		if want == "" {
 			return errorf("MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema: missing trailer %s", u.trailer)
 		}
 		if !u.alg.Valid(want) {
 			return errorf("InvalidRequest", "Value for %s trailing header is invalid.", u.trailer)
 		}
+		wants = append(wants, want)
 	}
-	if want != "" && want != d.Checksum.Encoded {
-		return errorf("BadDigest", "The %s you specified did not match the calculated checksum.", u.alg)
+	for _, want := range wants {
+		if want != "" && want != d.Checksum.Encoded {
+			return errorf("BadDigest", "The %s you specified did not match the calculated checksum.", u.alg)
+		}
 	}
 	return nil
 }
