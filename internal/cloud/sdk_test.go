@@ -1085,6 +1085,18 @@ func TestSDKVersionNull(t *testing.T) {
 	if len(out.DeleteMarkers) != 0 {
 		t.Errorf("DeleteMarkers = %v; want none", out.DeleteMarkers)
 	}
+	// Paging by key and version: after (k1, null) comes k2.
+	out, err = e.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("versions"),
+		KeyMarker: aws.String("k1"), VersionIdMarker: aws.String("null")})
+	if err != nil || len(out.Versions) != 1 || aws.ToString(out.Versions[0].Key) != "k2" {
+		t.Errorf("ListObjectVersions after (k1, null) = %v, %v; want k2 alone", out, err)
+	}
+	_, err = e.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("versions"),
+		VersionIdMarker: aws.String("null")})
+	wantAPIError(t, "ListObjectVersions with a version marker and no key marker", err, "InvalidArgument", 400)
+	_, err = e.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("versions"),
+		KeyMarker: aws.String("k1"), VersionIdMarker: aws.String("3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")})
+	wantAPIError(t, "ListObjectVersions with an unknown version marker", err, "InvalidArgument", 400)
 
 	g, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("versions"), Key: aws.String("k1"), VersionId: aws.String("null")})
 	if err != nil {

@@ -268,7 +268,14 @@ func (s *Server) listObjectVersions(q *request) error {
 	if err != nil {
 		return err
 	}
-	keyMarker := q.query.Get("key-marker")
+	keyMarker, versionMarker := q.query.Get("key-marker"), q.query.Get("version-id-marker")
+	switch {
+	case versionMarker != "" && keyMarker == "":
+		return errorf("InvalidArgument", "A version-id marker cannot be specified without a key marker.")
+	case versionMarker != "" && versionMarker != "null":
+		// Without versioning, "null" is the only version there is.
+		return errorf("InvalidArgument", "Invalid version id specified")
+	}
 	res, err := s.cfg.Store.ListObjects(q.r.Context(), q.bucket, objstore.ListOptions{
 		Prefix: p.prefix, Delimiter: p.delimiter, StartAfter: keyMarker, MaxKeys: p.maxKeys,
 	})
@@ -280,7 +287,7 @@ func (s *Server) listObjectVersions(q *request) error {
 		Name:            q.bucket,
 		Prefix:          p.enc(p.prefix),
 		KeyMarker:       p.enc(keyMarker),
-		VersionIDMarker: q.query.Get("version-id-marker"),
+		VersionIDMarker: versionMarker,
 		MaxKeys:         p.maxKeys,
 		Delimiter:       p.enc(p.delimiter),
 		IsTruncated:     res.IsTruncated,
