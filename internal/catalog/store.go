@@ -65,6 +65,52 @@ var migrations = []string{
 	);
 	CREATE INDEX catalog_sources_tenant ON catalog_sources (tenant_id);
 	CREATE UNIQUE INDEX catalog_sources_bucket ON catalog_sources (bucket) WHERE bucket <> '';`,
+
+	// Dataset and source ids are never given out again. With a plain
+	// INTEGER PRIMARY KEY, deleting the newest dataset handed its id to the
+	// next one created, by any tenant, and with it the old dataset's table,
+	// runs and receipts (all keyed by the id). AUTOINCREMENT keeps the
+	// highest id ever used; SQLite cannot add it to a table, so both are
+	// rebuilt.
+	`CREATE TABLE catalog_datasets_v2 (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant_id   INTEGER NOT NULL REFERENCES catalog_tenants (id),
+		name        TEXT    NOT NULL COLLATE NOCASE,
+		description TEXT    NOT NULL,
+		spec        TEXT    NOT NULL, -- DatasetSpec as JSON
+		created_at  INTEGER NOT NULL,
+		updated_at  INTEGER NOT NULL,
+		UNIQUE (tenant_id, name)
+	);
+	INSERT INTO catalog_datasets_v2 SELECT id, tenant_id, name, description, spec, created_at, updated_at
+		FROM catalog_datasets;
+	DROP TABLE catalog_datasets;
+	ALTER TABLE catalog_datasets_v2 RENAME TO catalog_datasets;
+	CREATE TABLE catalog_sources_v2 (
+		id             INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant_id      INTEGER NOT NULL REFERENCES catalog_tenants (id),
+		type           TEXT    NOT NULL,
+		aws_account_id TEXT    NOT NULL,
+		resource_id    TEXT    NOT NULL UNIQUE,
+		access_type    TEXT    NOT NULL,
+		external_id    TEXT    NOT NULL,
+		bucket         TEXT    NOT NULL,
+		role_name      TEXT    NOT NULL,
+		role_arn       TEXT    NOT NULL,
+		region         TEXT    NOT NULL,
+		endpoint       TEXT    NOT NULL,
+		status         TEXT    NOT NULL,
+		error          TEXT    NOT NULL,
+		created_at     INTEGER NOT NULL,
+		updated_at     INTEGER NOT NULL
+	);
+	INSERT INTO catalog_sources_v2 SELECT id, tenant_id, type, aws_account_id, resource_id, access_type,
+		external_id, bucket, role_name, role_arn, region, endpoint, status, error, created_at, updated_at
+		FROM catalog_sources;
+	DROP TABLE catalog_sources;
+	ALTER TABLE catalog_sources_v2 RENAME TO catalog_sources;
+	CREATE INDEX catalog_sources_tenant ON catalog_sources (tenant_id);
+	CREATE UNIQUE INDEX catalog_sources_bucket ON catalog_sources (bucket) WHERE bucket <> '';`,
 }
 
 // maxConcurrentHashes bounds the argon2id computations running at once:
