@@ -119,6 +119,11 @@ type Upload struct {
 	// Meta is what CreateMultipartUpload stored, applied on completion.
 	Meta              ObjectMeta
 	ChecksumAlgorithm checksum.Algorithm
+	// ChecksumType is what the object's checksum will be: COMPOSITE (the
+	// digest of the parts' digests, "-N") or FULL_OBJECT (the CRC of the
+	// whole object). "" on CreateUpload means the algorithm's default; it
+	// stays "" for an upload that named no algorithm.
+	ChecksumType checksum.Type
 }
 
 // PartInfo describes an uploaded part.
@@ -140,6 +145,7 @@ type CompletePart struct {
 // ListUploadsOptions selects ListMultipartUploads results.
 type ListUploadsOptions struct {
 	Prefix         string
+	Delimiter      string // rolls keys up into common prefixes, as ListObjects does
 	KeyMarker      string
 	UploadIDMarker string
 	MaxUploads     int
@@ -179,7 +185,7 @@ var _ interface {
 	CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, opts PutOptions) (ObjectMeta, error)
 	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListParts(ctx context.Context, bucket, key, uploadID string, opts ListPartsOptions) ([]PartInfo, bool, error)
-	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) ([]Upload, bool, error)
+	ListUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (UploadPage, error)
 
 	Close() error
 } = (*Store)(nil)

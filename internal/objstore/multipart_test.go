@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"inlet/internal/checksum"
+	"inlet/internal/meta"
 )
 
 const mpKey = "ingestion/datasets/version=1/datasetId=ds-0001/2025-01-15/mpu.bin"
@@ -129,39 +132,47 @@ func TestMultipartErrors(t *testing.T) {
 
 	tests := []struct {
 		name  string
+		alg   checksum.Algorithm
 		parts map[int][]byte
 		list  func(etag map[int]string) []CompletePart
 		want  error
 	}{
-		{"entity too small", map[int][]byte{1: small, 2: small},
+		{"entity too small", "", map[int][]byte{1: small, 2: small},
 			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], ""}, {2, e[2], ""}} },
 			ErrEntityTooSmall},
-		{"out of order", map[int][]byte{1: big, 2: small},
+		{"out of order", "", map[int][]byte{1: big, 2: small},
 			func(e map[int]string) []CompletePart { return []CompletePart{{2, e[2], ""}, {1, e[1], ""}} },
 			ErrInvalidPartOrder},
-		{"duplicate number", map[int][]byte{1: big, 2: small},
+		{"duplicate number", "", map[int][]byte{1: big, 2: small},
 			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], ""}, {1, e[1], ""}} },
 			ErrInvalidPartOrder},
-		{"wrong etag", map[int][]byte{1: big, 2: small},
+		{"wrong etag", "", map[int][]byte{1: big, 2: small},
 			func(e map[int]string) []CompletePart {
 				return []CompletePart{{1, `"00000000000000000000000000000000"`, ""}, {2, e[2], ""}}
 			},
 			ErrInvalidPart},
-		{"missing part", map[int][]byte{1: big},
+		{"missing part", "", map[int][]byte{1: big},
 			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], ""}, {2, e[1], ""}} },
 			ErrInvalidPart},
-		{"wrong checksum", map[int][]byte{1: big, 2: small},
+		{"wrong checksum", checksum.CRC32, map[int][]byte{1: big, 2: small},
 			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], "AAAAAA=="}, {2, e[2], ""}} },
 			ErrInvalidPart},
-		{"wrong etag before small part", map[int][]byte{1: small, 2: small},
+		{"wrong checksum, no algorithm", "", map[int][]byte{1: big, 2: small},
+			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], "AAAAAA=="}, {2, e[2], ""}} },
+			ErrInvalidPart},
+		// An upload with an algorithm must list every part's checksum.
+		{"missing part checksum", checksum.CRC32, map[int][]byte{1: big, 2: small},
+			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], "r/zBbw=="}, {2, e[2], ""}} },
+			ErrMissingPartChecksum},
+		{"wrong etag before small part", "", map[int][]byte{1: small, 2: small},
 			func(e map[int]string) []CompletePart { return []CompletePart{{1, e[1], ""}, {2, "bad", ""}} },
 			ErrInvalidPart},
-		{"empty list", map[int][]byte{1: small}, func(map[int]string) []CompletePart { return nil }, ErrInvalidPart},
+		{"empty list", "", map[int][]byte{1: small}, func(map[int]string) []CompletePart { return nil }, ErrInvalidPart},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			key := fmt.Sprint("err-", i)
-			u := mustCreateUpload(t, s, key, checksum.CRC32)
+			u := mustCreateUpload(t, s, key, tt.alg)
 			etags := map[int]string{}
 			for n, b := range tt.parts {
 				etags[n] = `"` + mustPutPart(t, s, u, n, b).ETag + `"`
@@ -258,7 +269,7 @@ func TestMultipartReplaceAndUnlisted(t *testing.T) {
 
 	var seen Digests
 	m, err := s.CompleteUpload(ctx, testBucket, "k", u.UploadID, []CompletePart{
-		{Number: 1, ETag: p1.ETag}, {Number: 5, ETag: p5.ETag},
+		{Number: 1, ETag: p1.ETag, Checksum: p1.Checksum.Encoded}, {Number: 5, ETag: p5.ETag, Checksum: p5.Checksum.Encoded},
 	}, PutOptions{
 		Meta:         ObjectMeta{Owner: "111111111111", ACL: []byte("override")},
 		BeforeCommit: func(d Digests) error { seen = d; return nil },
@@ -341,7 +352,8 @@ func TestListUploads(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, truncated, err := s.ListUploads(ctx, testBucket, tt.opts)
+			page, err := s.ListUploads(ctx, testBucket, tt.opts)
+			got, truncated := page.Uploads, page.IsTruncated
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -357,7 +369,368 @@ func TestListUploads(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := s.ListUploads(ctx, "nope", ListUploadsOptions{}); !errors.Is(err, ErrNoSuchBucket) {
+	if _, err := s.ListUploads(ctx, "nope", ListUploadsOptions{}); !errors.Is(err, ErrNoSuchBucket) {
 		t.Errorf("ListUploads(missing bucket) = %v", err)
+	}
+}
+
+// The parts of the checksum tests: 5 MiB 'a', 5 MiB 'b', and a short 'c'.
+func checksumParts() [][]byte {
+	return [][]byte{
+		bytes.Repeat([]byte("a"), MinPartSize),
+		bytes.Repeat([]byte("b"), MinPartSize),
+		bytes.Repeat([]byte("c"), 1<<10),
+	}
+}
+
+// An upload's checksum type decides the object's checksum: the digest of
+// the part digests with "-N" (COMPOSITE), or the CRC of the whole object
+// (FULL_OBJECT, the only type of CRC64NVME, never "-N"). An upload that
+// named no algorithm gets the default FULL_OBJECT CRC64NVME.
+func TestMultipartChecksumTypes(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	parts := checksumParts()
+	whole := bytes.Join(parts, nil)
+
+	tests := []struct {
+		name     string
+		alg      checksum.Algorithm
+		typ      checksum.Type // as asked at creation
+		wantType checksum.Type // as stored
+		want     checksum.Value
+	}{
+		{"crc32 default", checksum.CRC32, "", checksum.TypeComposite, composite(checksum.CRC32, parts)},
+		{"crc32 composite", checksum.CRC32, checksum.TypeComposite, checksum.TypeComposite, composite(checksum.CRC32, parts)},
+		{"crc32 full object", checksum.CRC32, checksum.TypeFullObject, checksum.TypeFullObject, checksum.Of(checksum.CRC32, whole)},
+		{"crc32c full object", checksum.CRC32C, checksum.TypeFullObject, checksum.TypeFullObject, checksum.Of(checksum.CRC32C, whole)},
+		{"crc64nvme default", checksum.CRC64NVME, "", checksum.TypeFullObject, checksum.Of(checksum.CRC64NVME, whole)},
+		{"crc64nvme full object", checksum.CRC64NVME, checksum.TypeFullObject, checksum.TypeFullObject, checksum.Of(checksum.CRC64NVME, whole)},
+		{"sha256 default", checksum.SHA256, "", checksum.TypeComposite, composite(checksum.SHA256, parts)},
+		{"sha1 composite", checksum.SHA1, checksum.TypeComposite, checksum.TypeComposite, composite(checksum.SHA1, parts)},
+		{"no algorithm", "", "", "", checksum.Of(checksum.CRC64NVME, whole)},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := fmt.Sprint("types-", i)
+			u, err := s.CreateUpload(ctx, Upload{Bucket: testBucket, Key: key, ChecksumAlgorithm: tt.alg, ChecksumType: tt.typ})
+			if err != nil {
+				t.Fatalf("CreateUpload: %v", err)
+			}
+			if got, err := s.GetUpload(ctx, testBucket, key, u.UploadID); err != nil || got.ChecksumType != tt.wantType {
+				t.Errorf("GetUpload ChecksumType = %q, %v; want %q", got.ChecksumType, err, tt.wantType)
+			}
+			var list []CompletePart
+			for n, body := range parts {
+				p := mustPutPart(t, s, u, n+1, body)
+				if tt.alg != "" && p.Checksum != checksum.Of(tt.alg, body) {
+					t.Errorf("part %d checksum = %v; want the part's own %s", n+1, p.Checksum, tt.alg)
+				}
+				cs := ""
+				if tt.alg != "" {
+					cs = p.Checksum.Encoded
+				}
+				list = append(list, CompletePart{Number: n + 1, ETag: p.ETag, Checksum: cs})
+			}
+			var seen Digests
+			m, err := s.CompleteUpload(ctx, testBucket, key, u.UploadID, list,
+				PutOptions{BeforeCommit: func(d Digests) error { seen = d; return nil }})
+			if err != nil {
+				t.Fatalf("CompleteUpload: %v", err)
+			}
+			h, err := s.HeadObject(ctx, testBucket, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, got := range map[string]checksum.Value{"Complete": m.Checksum, "HEAD": h.Checksum, "BeforeCommit": seen.Checksum} {
+				if got != tt.want {
+					t.Errorf("%s checksum = %v; want %v", what, got, tt.want)
+				}
+			}
+			wantType := tt.wantType
+			if wantType == "" {
+				wantType = checksum.TypeFullObject
+			}
+			if got := m.Checksum.Type(); got != wantType {
+				t.Errorf("object checksum type = %s; want %s", got, wantType)
+			}
+		})
+	}
+}
+
+// composite is the COMPOSITE checksum of parts, computed from their bytes.
+func composite(a checksum.Algorithm, parts [][]byte) checksum.Value {
+	var sums []checksum.Value
+	for _, p := range parts {
+		sums = append(sums, checksum.Of(a, p))
+	}
+	v, err := checksum.Composite(a, sums)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestCreateUploadChecksumTypeErrors(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		alg checksum.Algorithm
+		typ checksum.Type
+	}{
+		{checksum.SHA256, checksum.TypeFullObject},
+		{checksum.SHA1, checksum.TypeFullObject},
+		{checksum.CRC64NVME, checksum.TypeComposite},
+		{"", checksum.TypeFullObject},
+		{"", checksum.TypeComposite},
+		{checksum.CRC32, "FULL"},
+	} {
+		_, err := s.CreateUpload(ctx, Upload{Bucket: testBucket, Key: "k", ChecksumAlgorithm: tt.alg, ChecksumType: tt.typ})
+		if !errors.Is(err, ErrChecksumType) {
+			t.Errorf("CreateUpload(%q, %q) = %v; want ErrChecksumType", tt.alg, tt.typ, err)
+		}
+	}
+	if page, _ := s.ListUploads(ctx, testBucket, ListUploadsOptions{}); len(page.Uploads) != 0 {
+		t.Errorf("refused creations left uploads: %+v", page.Uploads)
+	}
+}
+
+// A completion of an upload with an algorithm names the first part listed
+// without its checksum.
+func TestMultipartMissingPartChecksum(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	parts := checksumParts()
+	for _, typ := range []checksum.Type{checksum.TypeComposite, checksum.TypeFullObject} {
+		key := "missing-" + string(typ)
+		u, err := s.CreateUpload(ctx, Upload{Bucket: testBucket, Key: key, ChecksumAlgorithm: checksum.CRC32C, ChecksumType: typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []CompletePart
+		for n, body := range parts {
+			p := mustPutPart(t, s, u, n+1, body)
+			list = append(list, CompletePart{Number: n + 1, ETag: p.ETag, Checksum: p.Checksum.Encoded})
+		}
+		list[1].Checksum = ""
+		_, err = s.CompleteUpload(ctx, testBucket, key, u.UploadID, list, PutOptions{})
+		var missing *MissingPartChecksumError
+		if !errors.As(err, &missing) || !errors.Is(err, ErrMissingPartChecksum) ||
+			missing.Part != 2 || missing.Algorithm != checksum.CRC32C {
+			t.Errorf("%s: CompleteUpload = %v; want part 2 missing its CRC32C", typ, err)
+		}
+		// A wrong part checksum is still InvalidPart.
+		list[1].Checksum = list[0].Checksum
+		if _, err := s.CompleteUpload(ctx, testBucket, key, u.UploadID, list, PutOptions{}); !errors.Is(err, ErrInvalidPart) {
+			t.Errorf("%s: CompleteUpload with a wrong part checksum = %v; want ErrInvalidPart", typ, err)
+		}
+	}
+}
+
+// A part of an upload with no algorithm gets a CRC64NVME beside whatever
+// checksum its client asked for. PutPart returns it when nothing was
+// asked for; ListParts never shows it; a completion may list it.
+func TestMultipartDefaultChecksum(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	parts := checksumParts()
+	u := mustCreateUpload(t, s, "default", "")
+
+	// Part 1 as a client asking for CRC32 sends it, part 2 with no
+	// checksum, part 3 asking for CRC64NVME itself.
+	asked := []checksum.Algorithm{checksum.CRC32, "", checksum.CRC64NVME}
+	var list []CompletePart
+	for n, body := range parts {
+		p, err := s.PutPart(ctx, testBucket, "default", u.UploadID, n+1, bytes.NewReader(body),
+			PutOptions{Size: int64(len(body)), ChecksumAlgorithm: asked[n]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := checksum.Of(checksum.CRC64NVME, body)
+		if asked[n] != "" {
+			want = checksum.Of(asked[n], body)
+		}
+		if p.Checksum != want {
+			t.Errorf("PutPart %d checksum = %v; want %v", n+1, p.Checksum, want)
+		}
+		list = append(list, CompletePart{Number: n + 1, ETag: p.ETag, Checksum: p.Checksum.Encoded})
+	}
+	listed, _, err := s.ListParts(ctx, testBucket, "default", u.UploadID, ListPartsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range listed {
+		var want checksum.Value
+		if asked[i] != "" {
+			want = checksum.Of(asked[i], parts[i])
+		}
+		if p.Checksum != want {
+			t.Errorf("ListParts part %d checksum = %v; want %v", p.Number, p.Checksum, want)
+		}
+	}
+	m, err := s.CompleteUpload(ctx, testBucket, "default", u.UploadID, list, PutOptions{})
+	if err != nil {
+		t.Fatalf("CompleteUpload listing the parts' checksums: %v", err)
+	}
+	if want := checksum.Of(checksum.CRC64NVME, bytes.Join(parts, nil)); m.Checksum != want {
+		t.Errorf("object checksum = %v; want %v", m.Checksum, want)
+	}
+}
+
+// Uploads and parts stored before the checksum type and the default CRC
+// were kept: an upload's type is its algorithm's default, and an upload
+// with no algorithm whose parts lack the CRC completes without a checksum.
+func TestMultipartLegacyRows(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	parts := checksumParts()
+	legacy := func(q string, args ...any) {
+		t.Helper()
+		if err := s.db.Write(ctx, func(tx *meta.Tx) error { _, err := tx.ExecContext(bg, q, args...); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	u := mustCreateUpload(t, s, "old-crc64", checksum.CRC64NVME)
+	legacy("UPDATE uploads SET checksum_type = '' WHERE id = ?", u.UploadID)
+	if got, err := s.GetUpload(ctx, testBucket, "old-crc64", u.UploadID); err != nil || got.ChecksumType != checksum.TypeFullObject {
+		t.Errorf("legacy CRC64NVME upload type = %q, %v; want FULL_OBJECT", got.ChecksumType, err)
+	}
+
+	u = mustCreateUpload(t, s, "old-none", "")
+	var list []CompletePart
+	for n, body := range parts {
+		p := mustPutPart(t, s, u, n+1, body)
+		list = append(list, CompletePart{Number: n + 1, ETag: p.ETag})
+	}
+	legacy("UPDATE parts SET crc64nvme = '' WHERE upload_id = ? AND number = 2", u.UploadID)
+	m, err := s.CompleteUpload(ctx, testBucket, "old-none", u.UploadID, list, PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Checksum.IsZero() {
+		t.Errorf("object checksum = %v; want none when a part has no CRC64NVME", m.Checksum)
+	}
+}
+
+// A store opened on a database of the schema before the checksum columns
+// migrates it, and the uploads already there keep working.
+func TestMultipartSchemaUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "objstore", migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.SQL().ExecContext(ctx, `INSERT INTO buckets (name, owner, region, created_at) VALUES ('b', 'o', 'r', 0);
+		INSERT INTO uploads (id, bucket, key, initiated, checksum_algorithm, meta) VALUES ('up', 'b', 'k', 1, 'CRC32', '{}')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s := openTestStore(t, dir)
+	u, err := s.GetUpload(ctx, "b", "k", "up")
+	typ := u.ChecksumType
+	if err != nil || u.ChecksumAlgorithm != checksum.CRC32 || typ != checksum.TypeComposite {
+		t.Fatalf("old upload after the upgrade = %+v, %q, %v; want CRC32 COMPOSITE", u, typ, err)
+	}
+	p, err := s.PutPart(ctx, "b", "k", "up", 1, strings.NewReader("hello\n"), PutOptions{Size: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CompleteUpload(ctx, "b", "k", "up", []CompletePart{{Number: 1, ETag: p.ETag, Checksum: p.Checksum.Encoded}}, PutOptions{})
+	if err != nil || m.Checksum.Type() != checksum.TypeComposite {
+		t.Errorf("CompleteUpload = %v, %v; want a COMPOSITE checksum", m.Checksum, err)
+	}
+}
+
+// ListUploads with a delimiter rolls keys up as ListMultipartUploads does: one
+// common prefix per delimited group, counted once against MaxUploads,
+// and a common prefix as KeyMarker skips its uploads.
+func TestListUploadsDelimiter(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	tick := int64(0)
+	base := s.now()
+	s.now = func() time.Time { tick++; return base.Add(time.Duration(tick) * time.Second) }
+
+	ids := map[string][]string{}
+	for _, k := range []string{"a", "photos/2024/x", "photos/2025/y", "photos/2025/y", "photos/z", "videos/1", "zeta", "photos/2025/y"} {
+		ids[k] = append(ids[k], mustCreateUpload(t, s, k, "").UploadID)
+	}
+	tests := []struct {
+		name       string
+		opts       ListUploadsOptions
+		delim      string
+		want       string // uploads as key#n (n-th upload of the key), prefixes as "cp:"
+		truncated  bool
+		nextKey    string
+		nextUpload string
+	}{
+		{"no delimiter", ListUploadsOptions{MaxUploads: 3}, "", "a#0 photos/2024/x#0 photos/2025/y#0", true, "photos/2025/y", ids["photos/2025/y"][0]},
+		{"top level", ListUploadsOptions{}, "/", "a#0 cp:photos/ cp:videos/ zeta#0", false, "zeta", ids["zeta"][0]},
+		{"prefix", ListUploadsOptions{Prefix: "photos/"}, "/", "cp:photos/2024/ cp:photos/2025/ photos/z#0", false, "photos/z", ids["photos/z"][0]},
+		{"prefix without the delimiter", ListUploadsOptions{Prefix: "photos"}, "/", "cp:photos/", false, "photos/", ""},
+		{"prefix counts once", ListUploadsOptions{MaxUploads: 2}, "/", "a#0 cp:photos/", true, "photos/", ""},
+		{"common prefix marker", ListUploadsOptions{KeyMarker: "photos/", MaxUploads: 1}, "/", "cp:videos/", true, "videos/", ""},
+		{"marker inside a prefix", ListUploadsOptions{KeyMarker: "photos/2025/y", UploadIDMarker: ids["photos/2025/y"][0]}, "/",
+			"cp:videos/ zeta#0", false, "zeta", ids["zeta"][0]},
+		{"marker inside, no delimiter", ListUploadsOptions{KeyMarker: "photos/2025/y", UploadIDMarker: ids["photos/2025/y"][1]}, "",
+			"photos/2025/y#2 photos/z#0 videos/1#0 zeta#0", false, "zeta", ids["zeta"][0]},
+		{"multi-byte delimiter", ListUploadsOptions{}, "/20", "a#0 cp:photos/20 photos/z#0 videos/1#0 zeta#0", false, "zeta", ids["zeta"][0]},
+		{"exact fit is not truncated", ListUploadsOptions{MaxUploads: 4}, "/", "a#0 cp:photos/ cp:videos/ zeta#0", false, "zeta", ids["zeta"][0]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			opts.Delimiter = tt.delim
+			page, err := s.ListUploads(ctx, testBucket, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Merge uploads and prefixes back into key order.
+			var got []string
+			ui, ci := 0, 0
+			for ui < len(page.Uploads) || ci < len(page.CommonPrefixes) {
+				if ci == len(page.CommonPrefixes) || ui < len(page.Uploads) && page.Uploads[ui].Key < page.CommonPrefixes[ci] {
+					u := page.Uploads[ui]
+					got = append(got, fmt.Sprintf("%s#%d", u.Key, slices.Index(ids[u.Key], u.UploadID)))
+					ui++
+				} else {
+					got = append(got, "cp:"+page.CommonPrefixes[ci])
+					ci++
+				}
+			}
+			if strings.Join(got, " ") != tt.want || page.IsTruncated != tt.truncated ||
+				page.NextKeyMarker != tt.nextKey || page.NextUploadIDMarker != tt.nextUpload {
+				t.Errorf("ListUploads = %q truncated %v next %q %q; want %q %v %q %q",
+					strings.Join(got, " "), page.IsTruncated, page.NextKeyMarker, page.NextUploadIDMarker,
+					tt.want, tt.truncated, tt.nextKey, tt.nextUpload)
+			}
+		})
+	}
+
+	// Paging with the returned markers visits every entry once.
+	var seen []string
+	opts := ListUploadsOptions{MaxUploads: 1, Delimiter: "/"}
+	for range 20 {
+		page, err := s.ListUploads(ctx, testBucket, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range page.Uploads {
+			seen = append(seen, u.Key)
+		}
+		seen = append(seen, page.CommonPrefixes...)
+		if !page.IsTruncated {
+			break
+		}
+		opts.KeyMarker, opts.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
+	}
+	if got := strings.Join(seen, " "); got != "a photos/ videos/ zeta" {
+		t.Errorf("paged one at a time: %q", got)
 	}
 }

@@ -64,4 +64,13 @@ var migrations = []string{
 		file_id   TEXT    NOT NULL,
 		PRIMARY KEY (upload_id, number)
 	) WITHOUT ROWID`,
+
+	// uploads.checksum_type is the x-amz-checksum-type of an upload with a
+	// checksum algorithm (COMPOSITE or FULL_OBJECT); '' for one created
+	// before it was kept, which then gets its algorithm's default type.
+	// parts.crc64nvme is the base64 CRC64NVME of a part of an upload that
+	// named no algorithm: completion combines them into the object's
+	// default full-object checksum without reading the parts again.
+	`ALTER TABLE uploads ADD COLUMN checksum_type TEXT NOT NULL DEFAULT '';
+	ALTER TABLE parts ADD COLUMN crc64nvme TEXT NOT NULL DEFAULT ''`,
 }

@@ -2,6 +2,8 @@ package s3api
 
 import (
 	"encoding/xml"
+	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -33,23 +35,63 @@ func (s *Server) createUpload(q *request) error {
 	m.Bucket, m.Key = b.Name, q.key
 	m.Owner, m.ACL = objOwner, acl
 
-	var alg checksum.Algorithm
-	if v := q.r.Header.Get("x-amz-checksum-algorithm"); v != "" {
-		if alg, err = checksum.Parse(v); err != nil {
-			return errorf("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
-		}
+	alg, typ, err := uploadChecksum(q.r.Header)
+	if err != nil {
+		return err
 	}
 	up, err := s.cfg.Store.CreateUpload(q.r.Context(), objstore.Upload{
-		Bucket: b.Name, Key: q.key, Meta: m, ChecksumAlgorithm: alg,
+		Bucket: b.Name, Key: q.key, Meta: m, ChecksumAlgorithm: alg, ChecksumType: typ,
 	})
 	if err != nil {
 		return err
 	}
 	if alg != "" {
 		q.w.Header().Set("x-amz-checksum-algorithm", string(alg))
-		q.w.Header().Set("x-amz-checksum-type", "COMPOSITE")
+		q.w.Header().Set("x-amz-checksum-type", string(typ))
 	}
 	return writeXML(q, 200, initiateResult{Xmlns: s3Namespace, Bucket: b.Name, Key: q.key, UploadID: up.UploadID})
+}
+
+// uploadChecksum reads the checksum algorithm and type a
+// CreateMultipartUpload asks for. The type defaults to the algorithm's
+// (FULL_OBJECT for CRC64NVME, COMPOSITE for the others); only the CRCs can
+// be FULL_OBJECT, and CRC64NVME can be nothing else.
+func uploadChecksum(h http.Header) (checksum.Algorithm, checksum.Type, error) {
+	var alg checksum.Algorithm
+	if v := h.Get("x-amz-checksum-algorithm"); v != "" {
+		var err error
+		if alg, err = checksum.Parse(v); err != nil {
+			return "", "", errorf("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+	}
+	v := h.Get("x-amz-checksum-type")
+	if v == "" {
+		if alg == "" {
+			return "", "", nil
+		}
+		return alg, alg.DefaultType(), nil
+	}
+	typ, err := checksum.ParseType(v)
+	switch {
+	case err != nil:
+		return "", "", errorf("InvalidRequest", "Value for x-amz-checksum-type header is invalid.")
+	case alg == "":
+		return "", "", errorf("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+	case !alg.Supports(typ):
+		return "", "", errorf("InvalidRequest", "The %s checksum type cannot be used with the %s checksum algorithm.",
+			typ, strings.ToLower(string(alg)))
+	}
+	return alg, typ, nil
+}
+
+// objectChecksumType is the type of the checksum the completed object
+// gets: the upload's, or for an upload that named no algorithm the
+// FULL_OBJECT of the default CRC64NVME.
+func objectChecksumType(u objstore.Upload) checksum.Type {
+	if u.ChecksumType == "" {
+		return checksum.TypeFullObject
+	}
+	return u.ChecksumType
 }
 
 // uploadFor loads the request's multipart upload and authorizes the
@@ -100,9 +142,10 @@ func (s *Server) uploadPart(q *request) error {
 	}
 	h := q.w.Header()
 	h.Set("ETag", quoteETag(part.ETag))
-	if u.clientAlgo || up.ChecksumAlgorithm != "" {
-		u.echo(h, part.Checksum)
-	}
+	// The part's checksum: the one asked for, the upload's, or for an
+	// upload that named no algorithm the default CRC64NVME, which S3 shows
+	// here (but not in ListParts).
+	u.echo(h, part.Checksum)
 	q.w.WriteHeader(200)
 	return nil
 }
@@ -130,11 +173,9 @@ func (s *Server) uploadPartCopy(q *request) error {
 	}
 	offset, length := int64(0), src.Size
 	if rh := q.r.Header.Get("x-amz-copy-source-range"); rh != "" {
-		start, end, ok, err := parseRange(rh, src.Size)
-		if err != nil || !ok || strings.HasPrefix(strings.TrimPrefix(rh, "bytes="), "-") {
-			return errorf("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		if offset, length, err = parseCopyRange(rh, src.Size); err != nil {
+			return err
 		}
-		offset, length = start, end-start+1
 	}
 	if length > maxPutSize {
 		return errorf("InvalidRequest", "The specified copy range is larger than 5 GiB")
@@ -156,6 +197,38 @@ func (s *Server) uploadPartCopy(q *request) error {
 		out.ChecksumType = ""
 	}
 	return writeXML(q, 200, out)
+}
+
+// parseCopyRange parses x-amz-copy-source-range. Unlike a GET's Range,
+// S3 takes only "bytes=first-last" with first <= last < size: no open or
+// suffix range, no clamping to the object, nothing ignored.
+func parseCopyRange(v string, size int64) (offset, length int64, err error) {
+	malformed := errorf("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	spec, ok := strings.CutPrefix(strings.TrimSpace(v), "bytes=")
+	if !ok {
+		return 0, 0, malformed
+	}
+	f, l, ok := strings.Cut(spec, "-")
+	first, ferr := parseOffset(f)
+	last, lerr := parseOffset(l)
+	if !ok || ferr != nil || lerr != nil || first > last {
+		return 0, 0, malformed
+	}
+	if last >= size {
+		return 0, 0, errorf("InvalidArgument", "Range specified is not valid for source object of size: %d", size)
+	}
+	return first, last - first + 1, nil
+}
+
+// parseOffset parses a byte offset: decimal digits only (no sign, no
+// space), which strconv.ParseInt alone would not insist on.
+func parseOffset(s string) (int64, error) {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, strconv.ErrSyntax
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
 }
 
 type completeRequest struct {
@@ -181,9 +254,19 @@ type completeResult struct {
 }
 
 func (s *Server) completeUpload(q *request) error {
-	b, _, err := s.uploadFor(q)
+	b, up, err := s.uploadFor(q)
 	if err != nil {
 		return err
+	}
+	want, err := completionChecks(q.r.Header)
+	if err != nil {
+		return err
+	}
+	// The type is known before the parts are looked at; S3 judges it
+	// first.
+	if want.typ != "" && want.typ != objectChecksumType(up) {
+		return errorf("InvalidRequest", "The upload was created using the %s checksum mode. The complete request must use the same checksum mode.",
+			objectChecksumType(up))
 	}
 	body, err := readSmallBody(q, 4<<20)
 	if err != nil {
@@ -205,9 +288,15 @@ func (s *Server) completeUpload(q *request) error {
 		parts = append(parts, objstore.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksum: cs})
 	}
 	obj, err := s.cfg.Store.CompleteUpload(q.r.Context(), q.bucket, q.key, q.query.Get("uploadId"), parts, objstore.PutOptions{
-		IfMatch:     q.r.Header.Get("If-Match"),
-		IfNoneMatch: q.r.Header.Get("If-None-Match"),
+		IfMatch:      q.r.Header.Get("If-Match"),
+		IfNoneMatch:  q.r.Header.Get("If-None-Match"),
+		BeforeCommit: want.check,
 	})
+	var missing *objstore.MissingPartChecksumError
+	if errors.As(err, &missing) {
+		return errorf("InvalidRequest", "The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request.",
+			strings.ToLower(string(missing.Algorithm)), missing.Part)
+	}
 	if err != nil {
 		return err
 	}
@@ -220,6 +309,87 @@ func (s *Server) completeUpload(q *request) error {
 		ETag:           quoteETag(obj.ETag),
 		checksumFields: checksumXML(obj.Checksum),
 	})
+}
+
+// completionWant is what a CompleteMultipartUpload declares about the
+// whole object, to be checked against what the parts make of it.
+type completionWant struct {
+	typ      checksum.Type      // x-amz-checksum-type, "" when absent
+	alg      checksum.Algorithm // of the x-amz-checksum-<alg> header
+	value    string             // its value, "" when absent
+	size     int64              // x-amz-mp-object-size, -1 when absent
+	sizeText string
+}
+
+// completionChecks reads the checksum and size headers of a
+// CompleteMultipartUpload.
+func completionChecks(h http.Header) (completionWant, error) {
+	w := completionWant{size: -1}
+	if v := h.Get("x-amz-checksum-type"); v != "" {
+		t, err := checksum.ParseType(v)
+		if err != nil {
+			return w, errorf("InvalidRequest", "Value for x-amz-checksum-type header is invalid.")
+		}
+		w.typ = t
+	}
+	for _, a := range checksum.All {
+		v := h.Get(a.HeaderName())
+		if v == "" {
+			continue
+		}
+		if w.alg != "" {
+			return w, errorf("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		// A composite value may come with its "-N" part count.
+		digest, count, composite := strings.Cut(v, "-")
+		if !a.Valid(digest) || composite && !validCount(count) {
+			return w, errorf("InvalidRequest", "Value for %s header is invalid.", a.HeaderName())
+		}
+		w.alg, w.value = a, v
+	}
+	if v := h.Get("x-amz-mp-object-size"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil:
+			return w, errorf("InvalidRequest", "Value for x-amz-mp-object-size header is invalid: '%s'", v)
+		case n < 0:
+			return w, errorf("InvalidRequest", "Value for x-amz-mp-object-size header is less than zero: '%d'", n)
+		}
+		w.size, w.sizeText = n, v
+	}
+	return w, nil
+}
+
+func validCount(s string) bool {
+	n, err := parseOffset(s)
+	return err == nil && n >= 1 && n <= objstore.MaxPartNumber
+}
+
+// check compares the declared size and checksum with the object the parts
+// make, before the object is committed.
+func (w completionWant) check(d objstore.Digests) error {
+	if w.size >= 0 && w.size != d.Size {
+		return errorf("InvalidRequest", "The provided 'x-amz-mp-object-size' header value %s does not match what was computed: %d",
+			w.sizeText, d.Size)
+	}
+	if w.value == "" || d.Checksum.IsZero() {
+		// Nothing declared, or nothing to compare with: an upload that
+		// named no algorithm whose parts were stored before their default
+		// CRCs were kept.
+		return nil
+	}
+	mismatch := errorf("BadDigest", "The %s you specified did not match the calculated checksum.",
+		strings.ToLower(string(d.Checksum.Algorithm)))
+	if w.alg != d.Checksum.Algorithm {
+		return mismatch
+	}
+	// A composite value matches with or without its "-N".
+	gotDigest, gotCount, _ := strings.Cut(d.Checksum.Encoded, "-")
+	wantDigest, wantCount, counted := strings.Cut(w.value, "-")
+	if wantDigest != gotDigest || counted && wantCount != gotCount {
+		return mismatch
+	}
+	return nil
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -256,6 +426,7 @@ type listPartsResult struct {
 	Owner                owner
 	StorageClass         string
 	ChecksumAlgorithm    string      `xml:",omitempty"`
+	ChecksumType         string      `xml:",omitempty"`
 	Parts                []partEntry `xml:"Part"`
 }
 
@@ -297,6 +468,7 @@ func (s *Server) listParts(q *request) error {
 		PartNumberMarker: marker, MaxParts: maxParts, IsTruncated: truncated,
 		Initiator: owner{ID: q.principal.AccountID}, Owner: owner{ID: up.Meta.Owner},
 		StorageClass: storageClass(up.Meta.StorageClass), ChecksumAlgorithm: string(up.ChecksumAlgorithm),
+		ChecksumType: string(up.ChecksumType),
 	}
 	for _, p := range parts {
 		e := partEntry{PartNumber: p.Number, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag), Size: p.Size}
@@ -317,9 +489,12 @@ type listUploadsResult struct {
 	NextKeyMarker      string
 	NextUploadIDMarker string `xml:"NextUploadIdMarker"`
 	Prefix             string
+	Delimiter          string `xml:",omitempty"`
 	MaxUploads         int
 	IsTruncated        bool
-	Uploads            []uploadEntry `xml:"Upload"`
+	Uploads            []uploadEntry  `xml:"Upload"`
+	CommonPrefixes     []commonPrefix `xml:",omitempty"`
+	EncodingType       string         `xml:",omitempty"`
 }
 
 type uploadEntry struct {
@@ -343,26 +518,43 @@ func (s *Server) listUploads(q *request) error {
 		}
 		maxUploads = min(n, 1000)
 	}
+	// Keys may hold bytes XML 1.0 cannot carry; encoding-type=url is how
+	// a client asks for them percent-encoded, as in ListObjects.
+	var enc listParams
+	switch et := q.query.Get("encoding-type"); et {
+	case "":
+	case "url":
+		enc.encodeURL = true
+	default:
+		return errorf("InvalidArgument", "Invalid Encoding Method specified in Request")
+	}
 	opts := objstore.ListUploadsOptions{
 		Prefix:         q.query.Get("prefix"),
 		KeyMarker:      q.query.Get("key-marker"),
 		UploadIDMarker: q.query.Get("upload-id-marker"),
 		MaxUploads:     maxUploads,
+		Delimiter:      q.query.Get("delimiter"),
 	}
-	ups, truncated, err := s.cfg.Store.ListUploads(q.r.Context(), q.bucket, opts)
+	page, err := s.cfg.Store.ListUploads(q.r.Context(), q.bucket, opts)
 	if err != nil {
 		return err
 	}
 	out := listUploadsResult{
-		Xmlns: s3Namespace, Bucket: q.bucket, KeyMarker: opts.KeyMarker, UploadIDMarker: opts.UploadIDMarker,
-		Prefix: opts.Prefix, MaxUploads: maxUploads, IsTruncated: truncated,
+		Xmlns: s3Namespace, Bucket: q.bucket, KeyMarker: enc.enc(opts.KeyMarker), UploadIDMarker: opts.UploadIDMarker,
+		NextKeyMarker: enc.enc(page.NextKeyMarker), NextUploadIDMarker: page.NextUploadIDMarker,
+		Prefix: enc.enc(opts.Prefix), Delimiter: enc.enc(opts.Delimiter), MaxUploads: maxUploads, IsTruncated: page.IsTruncated,
 	}
-	for _, u := range ups {
+	if enc.encodeURL {
+		out.EncodingType = "url"
+	}
+	for _, u := range page.Uploads {
 		out.Uploads = append(out.Uploads, uploadEntry{
-			Key: u.Key, UploadID: u.UploadID, Initiator: owner{ID: u.Meta.Owner}, Owner: owner{ID: u.Meta.Owner},
+			Key: enc.enc(u.Key), UploadID: u.UploadID, Initiator: owner{ID: u.Meta.Owner}, Owner: owner{ID: u.Meta.Owner},
 			StorageClass: storageClass(u.Meta.StorageClass), Initiated: isoTime(u.Initiated),
 		})
-		out.NextKeyMarker, out.NextUploadIDMarker = u.Key, u.UploadID
+	}
+	for _, cp := range page.CommonPrefixes {
+		out.CommonPrefixes = append(out.CommonPrefixes, commonPrefix{Prefix: enc.enc(cp)})
 	}
 	return writeXML(q, 200, out)
 }
