@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,8 +132,13 @@ func (c *apiClient) do(method, path string, in, out any) error {
 	return dec.Decode(out)
 }
 
-// download streams a reply body to a file.
-func (c *apiClient) download(path, file string) error {
+// download streams a reply body to file. The body goes to a temporary
+// file beside it, renamed to file only once the whole reply has been read
+// and passes check (when not nil), so that file is never a cut-off or
+// failed download: on any error file is left as it was and the temporary
+// file is removed. A server that fails after its reply began aborts the
+// reply, which reading the body reports as an error.
+func (c *apiClient) download(path, file string, check func(*os.File) error) (err error) {
 	req, err := http.NewRequest("GET", c.server+path, nil)
 	if err != nil {
 		return err
@@ -143,24 +153,77 @@ func (c *apiClient) download(path, file string) error {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		var e struct{ Error apiError }
 		if json.Unmarshal(raw, &e) == nil && e.Error.Code != "" {
+			e.Error.Status = resp.StatusCode
 			return &e.Error
 		}
 		return fmt.Errorf("GET %s: %s", path, resp.Status)
 	}
-	tmp := file + ".part"
-	f, err := os.Create(tmp)
+	tmp, err := createPart(file)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		os.Remove(tmp)
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := io.Copy(tmp, resp.Body); err != nil {
+		return fmt.Errorf("download cut off, %s not written: %w", file, err)
+	}
+	if check != nil {
+		if err := check(tmp); err != nil {
+			return fmt.Errorf("%s not written: %w", file, err)
+		}
+	}
+	if err := tmp.Sync(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
+	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, file)
+	return os.Rename(tmp.Name(), file)
+}
+
+// createPart creates a new file beside file, named after it, for a
+// download in progress. Its name is random, so that two downloads to one
+// file do not write into each other; its mode is the one os.Create gives.
+func createPart(file string) (f *os.File, err error) {
+	for range 100 {
+		name := file + "." + strconv.FormatUint(rand.Uint64()>>16, 36) + ".part"
+		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	return f, err
+}
+
+// parquetComplete checks that f holds a whole Parquet file as far as its
+// ends tell: the magic number at both and a footer length that fits. It
+// catches a reply that ended cleanly with something else than the file
+// (a server that put an error into the body, as old ones did).
+func parquetComplete(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Size() < 12 {
+		return errors.New("the export is not a Parquet file: too short")
+	}
+	var head [4]byte
+	var end [8]byte // the footer's length and the magic number
+	if _, err := f.ReadAt(head[:], 0); err != nil {
+		return err
+	}
+	if _, err := f.ReadAt(end[:], st.Size()-8); err != nil {
+		return err
+	}
+	footer := int64(binary.LittleEndian.Uint32(end[:4]))
+	if string(head[:]) != "PAR1" || string(end[4:]) != "PAR1" || footer > st.Size()-12 {
+		return errors.New("the export is not a whole Parquet file")
+	}
+	return nil
 }
 
 // call is the usual body of a command: build the client, send the

@@ -143,7 +143,11 @@ func newDatasetCmd() *cobra.Command {
 			if output == "" {
 				return errors.New("-o FILE is required")
 			}
-			return c.download(fmt.Sprintf("/api/v1/datasets/%s/export?format=%s", args[0], url.QueryEscape(format)), output)
+			var check func(*os.File) error
+			if format == "parquet" {
+				check = parquetComplete
+			}
+			return c.download(fmt.Sprintf("/api/v1/datasets/%s/export?format=%s", args[0], url.QueryEscape(format)), output, check)
 		},
 	}
 	export.Flags().StringVar(&format, "format", "csv", "csv or parquet")

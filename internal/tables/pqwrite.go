@@ -16,7 +16,8 @@ package tables
 // Layout: format v2 data pages, PLAIN values (every column is a primitive
 // at the top level, so there are no repetition levels), one column chunk
 // per column and row group, statistics (null count, min and max) in every
-// column chunk, Iceberg field ids in the schema. Pages are compressed with
+// page header and column chunk, string bounds only when they are short
+// (maxStatBytes), Iceberg field ids in the schema. Pages are compressed with
 // the table's codec (write.parquet.compression-codec): snappy (inlet's
 // default, as DuckDB's and Spark's), zstd, or none.
 
@@ -639,7 +640,24 @@ func (w *pqWriter) chooseCodec(c *pqColumn, job *pageJob) {
 	}
 }
 
+// maxStatBytes bounds the string min and max that page headers and
+// column chunk statistics carry. A page's header holds its statistics, so
+// a long value there can push the header past what readers accept
+// (arrow-go, under iceberg-go's scans, refuses one over 4 MiB and with it
+// the whole file), and every chunk's go into the footer. 256 bytes keeps
+// the bounds of keys, codes, names and most URLs, the values row groups are
+// skipped by, while adding at most half a KiB to a header or to the footer
+// per chunk.
+const maxStatBytes = 256
+
 func (s *stats) thrift(typ string) format.Statistics {
+	if len(s.smin) > maxStatBytes || len(s.smax) > maxStatBytes {
+		// No bounds rather than truncated ones: the format model has no
+		// is_min_value_exact / is_max_value_exact to mark them inexact,
+		// and a reader that took a truncated max for the real one (to
+		// answer MAX from statistics, say) would be wrong.
+		return format.Statistics{NullCount: s.nulls}
+	}
 	lo, hi := s.plain(typ)
 	st := format.Statistics{NullCount: s.nulls, MinValue: lo, MaxValue: hi}
 	if typ != catalog.TypeString {

@@ -32,6 +32,7 @@ import (
 	"inlet/internal/credfile"
 	"inlet/internal/meta"
 	"inlet/internal/provision"
+	"inlet/internal/tables"
 )
 
 const testRegion = "us-east-1"
@@ -60,6 +61,7 @@ type testEnv struct {
 	s3       *s3.Client
 	iam      *iam.Client
 	prov     *flakyProvisioner
+	tables   *testTables
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -123,8 +125,15 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	e.admin = strings.TrimSpace(string(b))
 
+	tbl, err := tables.Open(ctx, db.SQL(), filepath.Join(dir, "warehouse"), quiet)
+	if err != nil {
+		t.Fatalf("tables.Open: %v", err)
+	}
+	t.Cleanup(func() { tbl.Close() })
+	e.tables = &testTables{Catalog: tbl}
+
 	e.api = httptest.NewServer(New(Config{
-		Catalog: cat, Provisioner: e.prov, Region: testRegion, Endpoint: cloudSrv.URL, Logger: quiet,
+		Catalog: cat, Provisioner: e.prov, Tables: e.tables, Region: testRegion, Endpoint: cloudSrv.URL, Logger: quiet,
 	}))
 	t.Cleanup(e.api.Close)
 	return e
@@ -1239,6 +1248,8 @@ func TestOpenAPISchemasMatchReplies(t *testing.T) {
 		{"POST", "/api/v1/tenants/" + tid + "/tokens", "/api/v1/tenants/{tenant}/tokens", tok, `{"name":"ci"}`, 201},
 		{"GET", "/api/v1/datasets", "/api/v1/datasets", tok, nil, 200},
 		{"PATCH", "/api/v1/datasets/" + id(ds.ID), "/api/v1/datasets/{dataset}", tok, `{"description":"d"}`, 200},
+		{"GET", "/api/v1/datasets/" + id(ds.ID) + "/rows", "/api/v1/datasets/{dataset}/rows", tok, nil, 200},
+		{"GET", "/api/v1/datasets/" + id(ds.ID) + "/snapshots", "/api/v1/datasets/{dataset}/snapshots", tok, nil, 200},
 		{"GET", "/api/v1/sources", "/api/v1/sources", tok, nil, 200},
 		{"GET", "/api/v1/sources/" + id(role.ID) + "/instructions", "/api/v1/sources/{source}/instructions", tok, nil, 200},
 		{"GET", "/api/v1/sources/" + id(bp.ID) + "/instructions?dataset=" + id(ds.ID), "/api/v1/sources/{source}/instructions", tok, nil, 200},

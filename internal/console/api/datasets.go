@@ -1,7 +1,11 @@
 package api
 
 import (
+	"context"
+	"errors"
+
 	"inlet/internal/catalog"
+	"inlet/internal/tables"
 )
 
 func (s *Server) createDataset(c *call) error {
@@ -101,6 +105,15 @@ func (s *Server) deleteDataset(c *call) error {
 	}
 	if err := s.cfg.Catalog.DeleteDataset(c.r.Context(), tid, id, c.r.URL.Query().Get("force") == "true"); err != nil {
 		return err
+	}
+	// The dataset is gone; its table and data files go with it. Its id is
+	// never given out again, so a failure here leaves only unreachable
+	// files, which the log names.
+	if s.cfg.Tables != nil {
+		if err := s.cfg.Tables.DropTable(context.WithoutCancel(c.r.Context()), id); err != nil &&
+			!errors.Is(err, tables.ErrNoSuchTable) {
+			s.log.Warn("dataset deleted but its table was not dropped", "dataset", id, "error", err)
+		}
 	}
 	c.w.WriteHeader(204)
 	return nil

@@ -1,14 +1,15 @@
 package api
 
 import (
+	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -19,6 +20,7 @@ import (
 
 	"inlet/internal/catalog"
 	"inlet/internal/delivery"
+	"inlet/internal/tables"
 )
 
 // Ingestion runs file sets into datasets.
@@ -34,11 +36,16 @@ type Tables interface {
 	Scan(ctx context.Context, datasetID int64, limit, offset int64) ([]string, [][]any, error)
 	ScanRecords(ctx context.Context, datasetID int64) (array.RecordReader, error)
 	Info(ctx context.Context, datasetID int64) (TableInfo, error)
+	// DropTable removes the dataset's table and its files; a dataset
+	// never ingested has none (tables.ErrNoSuchTable).
+	DropTable(ctx context.Context, datasetID int64) error
 }
 
-// TableInfo describes a dataset's Iceberg table.
+// TableInfo describes a dataset's Iceberg table. A dataset has none
+// until its first ingestion: then there is no metadata location and no
+// snapshot.
 type TableInfo struct {
-	MetadataLocation  string     `json:"metadata_location"`
+	MetadataLocation  string     `json:"metadata_location,omitempty"`
 	CurrentSnapshotID int64      `json:"current_snapshot_id,omitempty"`
 	Snapshots         []Snapshot `json:"snapshots"`
 }
@@ -191,6 +198,10 @@ func (s *Server) datasetRows(c *call) error {
 		return err
 	}
 	cols, rows, err := s.cfg.Tables.Scan(c.r.Context(), dsID, limit, offset)
+	if errors.Is(err, tables.ErrNoSuchTable) {
+		// Not ingested yet: the table is created by the first ingestion.
+		cols, rows, err = fieldNames(ds.Fields), nil, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -220,20 +231,37 @@ func (s *Server) datasetSnapshots(c *call) error {
 	}
 	dsID := ds.ID
 	info, err := s.cfg.Tables.Info(c.r.Context(), dsID)
+	if errors.Is(err, tables.ErrNoSuchTable) {
+		info, err = TableInfo{}, nil // not ingested yet
+	}
 	if err != nil {
 		return err
+	}
+	if info.Snapshots == nil {
+		info.Snapshots = []Snapshot{}
 	}
 	writeJSON(c.w, 200, info)
 	return nil
 }
 
-// exportDataset streams the dataset's rows as CSV or Parquet.
+func fieldNames(fields []catalog.Field) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// exportDataset streams the dataset's rows as CSV or Parquet. What can
+// fail before the first rows (the table, the scan's plan, the first data
+// file) is answered with an error status; a failure after the 200 aborts
+// the response (see wrap), so that a client never takes a cut-off export
+// for a whole one.
 func (s *Server) exportDataset(c *call) error {
 	ds, err := s.dataset(c)
 	if err != nil {
 		return err
 	}
-	dsID := ds.ID
 	format := c.r.URL.Query().Get("format")
 	if format == "" {
 		format = "csv"
@@ -241,27 +269,41 @@ func (s *Server) exportDataset(c *call) error {
 	if format != "csv" && format != "parquet" {
 		return badRequest("format", "format must be csv or parquet")
 	}
-	rr, err := s.cfg.Tables.ScanRecords(c.r.Context(), dsID)
+	rr, err := s.cfg.Tables.ScanRecords(c.r.Context(), ds.ID)
+	if errors.Is(err, tables.ErrNoSuchTable) {
+		// Not ingested yet: no rows, with the dataset's columns.
+		rr, err = array.NewRecordReader(tables.ArrowSchema(ds.Fields), nil)
+	}
 	if err != nil {
 		return err
 	}
 	defer rr.Release()
+	more := rr.Next()
+	if err := rr.Err(); !more && err != nil {
+		return err
+	}
 	name := fmt.Sprintf("dataset-%d.%s", ds.ID, format)
 	c.w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	if format == "csv" {
 		c.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		c.w.WriteHeader(200)
-		return writeCSV(c.w, rr)
+		return writeCSV(c.w, rr, more)
 	}
 	c.w.Header().Set("Content-Type", "application/vnd.apache.parquet")
 	c.w.WriteHeader(200)
+	return writeParquet(c.w, rr, more)
+}
+
+// writeParquet writes the reader's batches as a Parquet file; more tells
+// whether the reader is on a batch already.
+func writeParquet(w io.Writer, rr array.RecordReader, more bool) error {
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
-	fw, err := pqarrow.NewFileWriter(rr.Schema(), c.w, props, pqarrow.DefaultWriterProps())
+	fw, err := pqarrow.NewFileWriter(rr.Schema(), w, props, pqarrow.DefaultWriterProps())
 	if err != nil {
 		return err
 	}
-	for rr.Next() {
-		if err := fw.WriteBuffered(rr.Record()); err != nil {
+	for ; more; more = rr.Next() {
+		if err := fw.WriteBuffered(rr.RecordBatch()); err != nil {
 			return err
 		}
 	}
@@ -271,41 +313,74 @@ func (s *Server) exportDataset(c *call) error {
 	return fw.Close()
 }
 
-func writeCSV(w io.Writer, rr array.RecordReader) error {
-	cw := csv.NewWriter(w)
+// writeCSV writes the reader's batches as CSV, with a header; more tells
+// whether the reader is on a batch already. The CSV is what inlet's own
+// reader reads back to the same values: RFC 4180 with commas and line
+// feeds, a null an empty field and an empty string "" (encoding/csv writes
+// both as an empty field, so it is not used).
+func writeCSV(w io.Writer, rr array.RecordReader, more bool) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
 	sc := rr.Schema()
-	header := make([]string, sc.NumFields())
+	var line []byte
 	for i, f := range sc.Fields() {
-		header[i] = f.Name
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVField(line, f.Name)
 	}
-	if err := cw.Write(header); err != nil {
+	line = append(line, '\n')
+	if _, err := bw.Write(line); err != nil {
 		return err
 	}
-	row := make([]string, sc.NumFields())
-	for rr.Next() {
-		rec := rr.Record()
+	for ; more; more = rr.Next() {
+		rec := rr.RecordBatch()
 		for i := 0; i < int(rec.NumRows()); i++ {
-			for j := 0; j < int(rec.NumCols()); j++ {
-				row[j] = cellString(rec.Column(j), i)
+			line = line[:0]
+			for j, col := range rec.Columns() {
+				if j > 0 {
+					line = append(line, ',')
+				}
+				if col.IsNull(i) {
+					continue
+				}
+				line = appendCSVField(line, cellString(col, i))
 			}
-			if err := cw.Write(row); err != nil {
+			line = append(line, '\n')
+			if _, err := bw.Write(line); err != nil {
 				return err
 			}
 		}
 	}
-	cw.Flush()
 	if err := rr.Err(); err != nil {
 		return err
 	}
-	return cw.Error()
+	return bw.Flush()
 }
 
-// cellString renders one value for CSV: NULL as an empty field,
-// timestamps in RFC 3339 UTC with microseconds, dates as YYYY-MM-DD.
-func cellString(col arrow.Array, i int) string {
-	if col.IsNull(i) {
-		return ""
+// appendCSVField appends a value as a CSV field: quoted when it is empty
+// (an unquoted empty field is a null) or holds a comma, a quote, a
+// carriage return or a line feed, its quotes then doubled.
+func appendCSVField(dst []byte, v string) []byte {
+	if v != "" && !strings.ContainsAny(v, ",\"\r\n") {
+		return append(dst, v...)
 	}
+	dst = append(dst, '"')
+	for {
+		i := strings.IndexByte(v, '"')
+		if i < 0 {
+			break
+		}
+		dst = append(dst, v[:i+1]...)
+		dst = append(dst, '"')
+		v = v[i+1:]
+	}
+	dst = append(dst, v...)
+	return append(dst, '"')
+}
+
+// cellString renders one non-null value for CSV: timestamps in RFC 3339
+// UTC with microseconds, dates as YYYY-MM-DD.
+func cellString(col arrow.Array, i int) string {
 	switch a := col.(type) {
 	case *array.Timestamp:
 		return time.UnixMicro(int64(a.Value(i))).UTC().Format("2006-01-02T15:04:05.999999Z07:00")

@@ -6,6 +6,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -176,12 +177,36 @@ func (c *call) tenant() (int64, error) {
 	return c.caller.TenantID, nil
 }
 
+// replyWriter notes the status a handler has sent, if it has begun its
+// reply.
+type replyWriter struct {
+	http.ResponseWriter
+	status int // 0 until the header is written
+}
+
+func (w *replyWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *replyWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = 200
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *replyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // wrap authenticates, runs the handler and renders its error.
 func (s *Server) wrap(rt route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(hw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		w := &replyWriter{ResponseWriter: hw}
 		c := &call{w: w, r: r}
-		status := 200
 		err := func() error {
 			if rt.Auth != authNone {
 				caller, err := s.authenticate(r)
@@ -195,6 +220,22 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			return rt.handler(s, c)
 		}()
+		if err != nil && w.status != 0 {
+			// The reply has begun (a streamed export, say): its status
+			// and part of its body may be on their way, so the error can
+			// no longer be told in it. Written into the body it would
+			// pass for data; the response is aborted instead, and the
+			// client sees the stream break.
+			level := slog.LevelError
+			if r.Context().Err() != nil {
+				level = slog.LevelWarn // the client went away
+			}
+			s.log.Log(r.Context(), level, "api error after the reply began; aborting it",
+				"method", r.Method, "path", r.URL.Path, "status", w.status, "error", err)
+			s.logRequest(rt, c, w.status, start)
+			panic(http.ErrAbortHandler)
+		}
+		status := w.status
 		if err != nil {
 			e := toAPIError(err)
 			status = e.status
@@ -203,9 +244,13 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			writeError(w, r, e)
 		}
-		s.log.Info("api request", "method", r.Method, "route", rt.Pattern, "status", status,
-			"tenant_id", c.caller.TenantID, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		s.logRequest(rt, c, cmp.Or(status, 200), start)
 	})
+}
+
+func (s *Server) logRequest(rt route, c *call, status int, start time.Time) {
+	s.log.Info("api request", "method", c.r.Method, "route", rt.Pattern, "status", status,
+		"tenant_id", c.caller.TenantID, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 }
 
 func (s *Server) authenticate(r *http.Request) (catalog.Caller, error) {
