@@ -38,7 +38,9 @@ var (
 // ValidateDatasetSpec checks a dataset spec and returns it normalised:
 // names and descriptions trimmed, types and other keywords lower-cased,
 // defaults filled in (delimiter, quote, compression, write mode), empty
-// validations dropped. The first problem found is returned as a
+// validations dropped. The delimiter and quote of a delimited file are one
+// ASCII character each; the quote may also be [QuoteNone] to read every
+// quote character as data. The first problem found is returned as a
 // *ValidationError naming the field by its JSON path.
 func ValidateDatasetSpec(spec DatasetSpec) (DatasetSpec, error) {
 	var err error
@@ -256,11 +258,15 @@ func checkFileConfig(c FileConfig) (FileConfig, error) {
 		if c.Quote == "" {
 			c.Quote = `"`
 		}
-		if err := checkChar("quote", c.Quote); err != nil {
-			return FileConfig{}, err
-		}
-		if c.Quote == c.Delimiter {
-			return FileConfig{}, invalid("file.quote", fmt.Sprintf("quote %q must differ from the delimiter", c.Quote))
+		if strings.EqualFold(strings.TrimSpace(c.Quote), QuoteNone) {
+			c.Quote = QuoteNone
+		} else {
+			if err := checkChar("quote", c.Quote); err != nil {
+				return FileConfig{}, err
+			}
+			if c.Quote == c.Delimiter {
+				return FileConfig{}, invalid("file.quote", fmt.Sprintf("quote %q must differ from the delimiter", c.Quote))
+			}
 		}
 		if n := utf8.RuneCountInString(c.NullMarker); n > maxNullMarkerLen {
 			return FileConfig{}, invalid("file.null_marker",
@@ -269,7 +275,7 @@ func checkFileConfig(c FileConfig) (FileConfig, error) {
 		if strings.ContainsAny(c.NullMarker, "\r\n") || !utf8.ValidString(c.NullMarker) {
 			return FileConfig{}, invalid("file.null_marker", "null_marker must not contain line breaks or invalid UTF-8")
 		}
-		if strings.Contains(c.NullMarker, c.Delimiter) || strings.Contains(c.NullMarker, c.Quote) {
+		if strings.Contains(c.NullMarker, c.Delimiter) || c.Quote != QuoteNone && strings.Contains(c.NullMarker, c.Quote) {
 			return FileConfig{}, invalid("file.null_marker",
 				fmt.Sprintf("null_marker %q must not contain the delimiter or the quote", c.NullMarker))
 		}
@@ -285,14 +291,29 @@ func checkFileConfig(c FileConfig) (FileConfig, error) {
 	return c, nil
 }
 
-// checkChar checks that a delimiter or quote is exactly one character and
-// not a line break.
+// QuoteNone as the quote of a delimited file turns quoting off: a quote
+// character is then data wherever it is, as in TSV files written without
+// quoting, so that a value starting with one cannot run on over the
+// following lines.
+const QuoteNone = "none"
+
+// ValidFileChar reports whether s can be the delimiter or quote of a
+// delimited file: one ASCII character, not a line break. Ingestion reads
+// the file with the same rule, so a dataset that passes it is never
+// refused on delivery for its delimiter or quote.
+func ValidFileChar(s string) bool {
+	return len(s) == 1 && s[0] < utf8.RuneSelf && s[0] != '\n' && s[0] != '\r'
+}
+
+// checkChar checks a delimiter or quote with [ValidFileChar].
 func checkChar(field, s string) error {
-	if utf8.RuneCountInString(s) != 1 || !utf8.ValidString(s) {
-		return invalid("file."+field, fmt.Sprintf("%s must be exactly one character, got %q", field, s))
-	}
-	if s == "\n" || s == "\r" {
+	switch {
+	case s == "\n" || s == "\r":
 		return invalid("file."+field, fmt.Sprintf("%s must not be a line break", field))
+	case utf8.RuneCountInString(s) != 1 || !utf8.ValidString(s):
+		return invalid("file."+field, fmt.Sprintf("%s must be exactly one character, got %q", field, s))
+	case !ValidFileChar(s):
+		return invalid("file."+field, fmt.Sprintf("%s must be an ASCII character, got %q", field, s))
 	}
 	return nil
 }

@@ -94,6 +94,10 @@ func TestValidateDatasetSpecRejects(t *testing.T) {
 		{"header for parquet", file(FileConfig{Format: FormatParquet, Header: true}), "file.header", "not allowed for format parquet"},
 		{"null marker for jsonl", file(FileConfig{Format: FormatJSONL, NullMarker: "NULL"}), "file.null_marker", "not allowed for format jsonl"},
 		{"two-character quote", file(FileConfig{Format: FormatCSV, Quote: `""`}), "file.quote", "exactly one character"},
+		{"non-ASCII delimiter", file(FileConfig{Format: FormatDelimited, Delimiter: "¦"}), "file.delimiter", "ASCII"},
+		{"non-ASCII quote", file(FileConfig{Format: FormatCSV, Quote: "«"}), "file.quote", "ASCII"},
+		{"invalid UTF-8 delimiter", file(FileConfig{Format: FormatDelimited, Delimiter: "\xa6"}), "file.delimiter", "exactly one character"},
+		{"carriage return quote", file(FileConfig{Format: FormatCSV, Quote: "\r"}), "file.quote", "line break"},
 		{"quote equal to delimiter", file(FileConfig{Format: FormatDelimited, Delimiter: "|", Quote: "|"}), "file.quote", "must differ from the delimiter"},
 		{"long null marker", file(FileConfig{Format: FormatCSV, NullMarker: strings.Repeat("N", 17)}), "file.null_marker", "at most 16"},
 		{"null marker with delimiter", file(FileConfig{Format: FormatCSV, NullMarker: "a,b"}), "file.null_marker", "must not contain the delimiter"},
@@ -163,13 +167,19 @@ func TestValidateDatasetSpecNormalises(t *testing.T) {
 				File: FileConfig{Format: FormatTSV, Delimiter: "\t", Quote: `"`, Compression: CompressionAuto}, WriteMode: WriteAppend},
 		},
 		{
-			name: "delimited with unicode delimiter and null marker",
+			name: "delimited with other delimiter, quote and null marker",
 			in: DatasetSpec{Name: "d", Fields: []Field{{Name: "_x", Type: TypeBoolean}},
-				File:      FileConfig{Format: FormatDelimited, Delimiter: "¦", Quote: "'", NullMarker: `\N`, Compression: "gzip"},
+				File:      FileConfig{Format: FormatDelimited, Delimiter: "\x1f", Quote: "'", NullMarker: `\N`, Compression: "gzip"},
 				WriteMode: "OVERWRITE", MaxRejectRatio: 1},
 			want: DatasetSpec{Name: "d", Fields: []Field{{Name: "_x", Type: TypeBoolean}},
-				File:      FileConfig{Format: FormatDelimited, Delimiter: "¦", Quote: "'", NullMarker: `\N`, Compression: CompressionGzip},
+				File:      FileConfig{Format: FormatDelimited, Delimiter: "\x1f", Quote: "'", NullMarker: `\N`, Compression: CompressionGzip},
 				WriteMode: WriteOverwrite, MaxRejectRatio: 1},
+		},
+		{
+			name: "tsv without quoting",
+			in:   DatasetSpec{Name: "t", Fields: []Field{{Name: "a", Type: TypeString}}, File: FileConfig{Format: FormatTSV, Quote: "None", NullMarker: `"`}},
+			want: DatasetSpec{Name: "t", Fields: []Field{{Name: "a", Type: TypeString}},
+				File: FileConfig{Format: FormatTSV, Delimiter: "\t", Quote: QuoteNone, NullMarker: `"`, Compression: CompressionAuto}, WriteMode: WriteAppend},
 		},
 		{
 			name: "parquet",
@@ -214,5 +224,18 @@ func TestValidateDatasetSpecDoesNotAlias(t *testing.T) {
 	}
 	if got, want := in.Fields[1].Type, "STRING"; got != want {
 		t.Errorf("caller's field type = %q after validation; want it untouched %q", got, want)
+	}
+}
+
+// TestValidFileChar holds the rule ingestion shares: one ASCII byte that
+// is not a line break.
+func TestValidFileChar(t *testing.T) {
+	for s, want := range map[string]bool{
+		",": true, "\t": true, "|": true, "'": true, "\x00": true, "\x7f": true,
+		"": false, "||": false, "\n": false, "\r": false, "¦": false, "é": false, "\x80": false, "\xff": false, QuoteNone: false,
+	} {
+		if got := ValidFileChar(s); got != want {
+			t.Errorf("ValidFileChar(%q) = %v; want %v", s, got, want)
+		}
 	}
 }

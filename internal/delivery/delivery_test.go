@@ -1039,3 +1039,120 @@ func TestCase27And28Parquet(t *testing.T) {
 		[]any{"c1", "2026-12-01T10:00:00.000000Z", 123.45},
 		[]any{"c2", nil, -0.05}))
 }
+
+// TestHadoopSideFiles: a folder written by Spark holds checksum files and
+// its own markers beside the data; names starting with . or _ are not part
+// of the file set, as Hadoop and Spark readers skip them.
+func TestHadoopSideFiles(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	ds := e.dataset(e.tenant.ID, ordersSpec("spark"))
+	crc := []byte("crc\x00\x00\x02\x00\x00\x00\x00\x9a\xbc")
+	e.deliver(ds.ID, "g1",
+		file{"part-00000.txt", []byte("id,name,amount\n1,a,1\n2,b,2\n")},
+		file{".part-00000.txt.crc", crc},
+		file{"._SUCCESS.crc", crc},
+		file{"_committed_8052", []byte(`{"added":["part-00000.txt"]}`)},
+		file{"_temporary/0/_temporary/attempt_1/part-00001.txt", []byte("not,a,row\n")},
+		file{".hive-staging_hive_1/-ext-10000/000000_0", []byte("\x00")})
+	run := waitRun(t, r, e.tenant.ID, ds.ID, "g1")
+	wantStatus(t, run, delivery.StatusCommitted)
+	if run.FilesTotal != 1 || len(run.Files) != 1 || run.Files[0].File != "part-00000.txt" || run.RowsAccepted != 2 {
+		t.Errorf("run = %+v; want the one data file and its 2 rows", run)
+	}
+	wantRows(t, e.rows(ds.ID), [][]any{{int64(1), "a", 1.0}, {int64(2), "b", 2.0}})
+
+	// Side files alone are no file set.
+	e.deliver(ds.ID, "g2", file{"._SUCCESS.crc", crc})
+	run = waitRun(t, r, e.tenant.ID, ds.ID, "g2")
+	wantStatus(t, run, delivery.StatusFailed)
+	if !strings.Contains(run.Error, "holds no file") || !strings.Contains(run.Error, "ignored") {
+		t.Errorf("run error %q; want no file, and the ignored names said", run.Error)
+	}
+}
+
+// TestNonCanonicalDatasetID: a marker under datasetId=+ID or datasetId=0ID
+// is not the marker of datasetId=ID's folder, and triggers nothing.
+func TestNonCanonicalDatasetID(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	ds := e.dataset(e.tenant.ID, ordersSpec("orders"))
+	e.upload(ds.ID, "g3", file{"a.csv", []byte("id,name,amount\n1,a,1\n")})
+	id := strconv.FormatInt(ds.ID, 10)
+	for _, spelled := range []string{"+" + id, "0" + id, "00" + id, " " + id} {
+		e.put(e.src.Bucket, delivery.DeliveryPrefix+"datasetId="+spelled+"/g3/a.csv", []byte("id,name,amount\n9,z,9\n"))
+		e.put(e.src.Bucket, delivery.DeliveryPrefix+"datasetId="+spelled+"/g3/"+delivery.SuccessFile, nil)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if runs := runsOf(t, r, e.tenant.ID, ds.ID, "g3"); len(runs) != 0 {
+		t.Errorf("runs = %+v; want none", runs)
+	}
+	if n := len(e.snapshots(ds.ID)); n != 0 {
+		t.Errorf("snapshots = %d; want none", n)
+	}
+	// The canonical marker still triggers the folder.
+	e.put(e.src.Bucket, prefix(ds.ID, "g3")+delivery.SuccessFile, nil)
+	wantStatus(t, waitRun(t, r, e.tenant.ID, ds.ID, "g3"), delivery.StatusCommitted)
+	wantRows(t, e.rows(ds.ID), [][]any{{int64(1), "a", 1.0}})
+}
+
+// TestStrayQuote: a quote that never closes fails the file set, naming
+// its line, rather than passing as one reject; one that closes many lines
+// later counts every line it ran over toward the reject ratio.
+func TestStrayQuote(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	spec := ordersSpec("orders")
+	spec.MaxRejectRatio = 0.01
+	ds := e.dataset(e.tenant.ID, spec)
+	rows := func(stray func(i int) string) []byte {
+		var b strings.Builder
+		b.WriteString("id,name,amount\n")
+		for i := 1; i <= 1000; i++ {
+			if s := stray(i); s != "" {
+				b.WriteString(s)
+				continue
+			}
+			fmt.Fprintf(&b, "%d,name %d,%d.5\n", i, i, i)
+		}
+		return []byte(b.String())
+	}
+
+	unclosed := rows(func(i int) string {
+		if i == 900 {
+			return "900,\"oops,1\n"
+		}
+		return ""
+	})
+	e.deliver(ds.ID, "unclosed", file{"a.csv", []byte("id,name,amount\n1,a,1\n")}, file{"b.csv", unclosed})
+	run := waitRun(t, r, e.tenant.ID, ds.ID, "unclosed")
+	wantStatus(t, run, delivery.StatusFailed)
+	if want := "the quote opened on line 901 is never closed, so the 100 lines after it"; !strings.Contains(run.Error, "b.csv") || !strings.Contains(run.Error, want) {
+		t.Errorf("run error %q; want the file and %q", run.Error, want)
+	}
+	if n := len(e.snapshots(ds.ID)); n != 0 {
+		t.Errorf("snapshots = %d; want none", n)
+	}
+
+	closedLater := rows(func(i int) string {
+		switch i {
+		case 100:
+			return "100,\"oops,1\n"
+		case 150:
+			return "150,5\" pipe,1\n"
+		}
+		return ""
+	})
+	e.deliver(ds.ID, "closed", file{"b.csv", closedLater})
+	run = waitRun(t, r, e.tenant.ID, ds.ID, "closed")
+	wantStatus(t, run, delivery.StatusFailed)
+	if run.RowsRejected != 51 || !strings.Contains(run.Error, "max_reject_ratio") {
+		t.Errorf("run = %d rejected, error %q; want 51 and the ratio named", run.RowsRejected, run.Error)
+	}
+	if s := fileSummary(t, run.Files, "b.csv"); len(s.FirstRejects) != 1 || s.FirstRejects[0].Line != 101 || s.FirstRejects[0].Lines != 51 {
+		t.Errorf("rejects = %+v; want one, of line 101 over 51 lines", s.FirstRejects)
+	}
+	if n := len(e.snapshots(ds.ID)); n != 0 {
+		t.Errorf("snapshots = %d; want none", n)
+	}
+}

@@ -15,6 +15,8 @@ const (
 	// ingestion/receipts/version=1/datasetId=ID/FOLDER/_RECEIPT.json.
 	ReceiptPrefix = "ingestion/receipts/version=1/"
 	// SuccessFile, written last into a folder, hands the file set over.
+	// Other names starting with _ or . are not part of the file set (see
+	// [Ignored]).
 	SuccessFile = "_SUCCESS"
 	// ReceiptFile is the receipt's name.
 	ReceiptFile = "_RECEIPT.json"
@@ -52,8 +54,8 @@ func ParseSuccessKey(key string) (datasetID int64, folder string, ok bool) {
 	if !found {
 		return 0, "", false
 	}
-	id, err := strconv.ParseInt(idPart, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := ParseDatasetID(idPart)
+	if !ok {
 		return 0, "", false
 	}
 	folder, name, found := strings.Cut(rest, "/")
@@ -61,6 +63,42 @@ func ParseSuccessKey(key string) (datasetID int64, folder string, ok bool) {
 		return 0, "", false
 	}
 	return id, folder, true
+}
+
+// ParseDatasetID reads the dataset id of a key's datasetId=ID segment. Only
+// the canonical form counts, the one [FileSet.Prefix] writes: decimal
+// digits without a sign, leading zeros or spaces. Another spelling of the
+// number (+1, 01) names a folder the file set's files are not listed from,
+// nor its receipt written to, so it is not the dataset's.
+func ParseDatasetID(s string) (int64, bool) {
+	if s == "" || s[0] < '1' || s[0] > '9' {
+		return 0, false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return id, true
+}
+
+// Ignored reports whether an object of a file-set folder, named by its
+// path below the folder, is left out of the file set because its name, or
+// the name of a folder on its way, starts with _ or .: the _SUCCESS
+// marker, and the side files that Hadoop, Spark and Hive write beside the
+// data (.part-00000.crc, ._SUCCESS.crc, _temporary/, .hive-staging_*/),
+// which their own readers skip in the same way.
+func Ignored(name string) bool {
+	for seg := range strings.SplitSeq(name, "/") {
+		if seg != "" && (seg[0] == '_' || seg[0] == '.') {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidateFolder checks a file-set folder name: one path segment.

@@ -109,7 +109,7 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 		return fmt.Errorf("list the file set: %w", err)
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("the folder %s holds no file besides %s", run.FileSet().Prefix(), SuccessFile)
+		return fmt.Errorf("the folder %s holds no file besides %s (names starting with _ or . are ignored)", run.FileSet().Prefix(), SuccessFile)
 	}
 	run.FilesTotal = len(files)
 	for _, f := range files {
@@ -165,7 +165,8 @@ type object struct {
 }
 
 // listFiles lists the file set's files: every object under its folder but
-// the _SUCCESS marker and empty folder markers, in key order.
+// those [Ignored] (the _SUCCESS marker, hidden and Hadoop side files) and
+// empty folder markers, in key order.
 func (r *Runner) listFiles(ctx context.Context, run *Run) ([]object, error) {
 	prefix := run.FileSet().Prefix()
 	var out []object
@@ -177,8 +178,7 @@ func (r *Runner) listFiles(ctx context.Context, run *Run) ([]object, error) {
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
-			name := strings.TrimPrefix(key, prefix)
-			if name == SuccessFile || strings.HasSuffix(key, "/") && aws.ToInt64(o.Size) == 0 {
+			if Ignored(strings.TrimPrefix(key, prefix)) || strings.HasSuffix(key, "/") && aws.ToInt64(o.Size) == 0 {
 				continue
 			}
 			out = append(out, object{key: key, size: aws.ToInt64(o.Size), etag: strings.Trim(aws.ToString(o.ETag), `"`)})
@@ -243,7 +243,7 @@ func (f *fileSetReader) Next() (*ingest.Batch, error) {
 			continue
 		}
 		f.run.RowsAccepted += int64(b.Rows)
-		f.run.RowsRejected += int64(len(b.Rejects))
+		f.run.RowsRejected += b.RejectedRows()
 		f.saveProgress(false)
 		if b.Rows == 0 {
 			continue

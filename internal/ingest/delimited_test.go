@@ -46,7 +46,11 @@ func TestDelimited(t *testing.T) {
 		{"too few fields", noHeader, "x\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "x", Reason: "1 fields where 2 are expected"}}},
 		{"trailing delimiter without header", noHeader, "x,y,\n", nil, []Reject{{Line: 1, Value: "x,y,", Reason: "3 fields where 2 are expected"}}},
 		{"text after closing quote", noHeader, "\"x\"y,z\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "\"x\"y,z\n", Reason: "text after closing quote"}}},
-		{"unterminated quote", noHeader, "v,w\n\"x,y\nz,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 2, Value: "\"x,y\nz,w\n", Reason: "unterminated quoted field"}}},
+		{"text after quote lines later", noHeader, "v,w\n\"x,y\nz\"q,w\nu,t\n", [][]any{{"v", "w"}, {"u", "t"}}, []Reject{{Line: 2, Lines: 2, Value: "\"x,y\nz\"q,w\n", Reason: "text after closing quote"}}},
+		{"too many fields raw", noHeader, "12,\"say \"\"hi\"\"\",x\n", nil, []Reject{{Line: 1, Value: `12,"say ""hi""",x`, Reason: "3 fields where 2 are expected"}}},
+		{"too few fields over lines raw", noHeader, "\"a\"\"\nb\"\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Lines: 2, Value: "\"a\"\"\nb\"", Reason: "1 fields where 2 are expected"}}},
+		{"tsv quote none", catalog.FileConfig{Format: catalog.FormatTSV, Quote: catalog.QuoteNone}, "\"x\t3\"\n\"\"\t\"\n", [][]any{{`"x`, `3"`}, {`""`, `"`}}, nil},
+		{"csv quote none", catalog.FileConfig{Format: catalog.FormatCSV, Quote: catalog.QuoteNone}, "\"a,b\"\r\n", [][]any{{`"a`, `b"`}}, nil},
 		{"line numbers after multi-line record", noHeader, "\"a\n\nb\",c\nx\n", [][]any{{"a\n\nb", "c"}}, []Reject{{Line: 4, Value: "x", Reason: "1 fields where 2 are expected"}}},
 		{"invalid utf-8", noHeader, "ok,\xff\xfe\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Field: "b", Value: "\uFFFD", Reason: "invalid UTF-8"}}},
 		{"header", catalog.FileConfig{Format: catalog.FormatCSV, Header: true}, "b,a\n1,2\n", [][]any{{"2", "1"}}, nil},
@@ -244,6 +248,8 @@ func TestOpenConfigErrors(t *testing.T) {
 		{"bad format", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "xml"}},
 		{"bad delimiter", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Delimiter: ";;"}},
 		{"delimiter is quote", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Delimiter: `"`}},
+		{"non-ASCII delimiter", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "delimited", Delimiter: "¦"}},
+		{"line break quote", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Quote: "\n"}},
 		{"bad compression", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Compression: "lz4"}},
 	}
 	for _, tt := range tests {
@@ -348,5 +354,117 @@ func TestBatchStaysUntilSecondNext(t *testing.T) {
 	}
 	if !slices.Equal(first.Columns[0].Int64[:4], want) {
 		t.Errorf("first batch changed under the reader: %v; want %v", first.Columns[0].Int64[:4], want)
+	}
+}
+
+// TestUnterminatedQuote: a quoted field still open at the end of the file
+// fails the file, naming the line where the quote opened, however the
+// record is read (whole, oversized, in small pieces); it never passes as
+// one reject that hides the lines it ran over.
+func TestUnterminatedQuote(t *testing.T) {
+	fields := []catalog.Field{fld("id", catalog.TypeLong, true), fld("name", catalog.TypeString, false), fld("n", catalog.TypeLong, false)}
+	var big bytes.Buffer
+	big.WriteString("id,name,n\n")
+	for i := 1; i <= 100_000; i++ {
+		if i == 90_000 {
+			fmt.Fprintf(&big, "%d,\"oops,%d\n", i, i) // line 90001
+			continue
+		}
+		fmt.Fprintf(&big, "%d,name %d,%d\n", i, i, i)
+	}
+	tsv := catalog.FileConfig{Format: catalog.FormatTSV}
+	tests := []struct {
+		name string
+		in   []byte
+		cfg  catalog.FileConfig
+		opts Options
+		want string // in the reason
+	}{
+		{"100000 rows", big.Bytes(), csvHeader, Options{},
+			"the quote opened on line 90001 is never closed, so the 10000 lines after it would be read as part of the field"},
+		{"100000 rows, oversized", big.Bytes(), csvHeader, Options{MaxRecordBytes: 4096},
+			"the quote opened on line 90001 is never closed, so the 10000 lines after it"},
+		{"100000 rows, small batches", big.Bytes(), csvHeader, Options{BatchRows: 1000, BufferBytes: 512},
+			"the quote opened on line 90001 is never closed, so the 10000 lines after it"},
+		{"tsv", []byte("1\tx\t1\n2\ty\t2\n3\t\"\t3\n4\tz\t4\n5\tw\t5"), tsv, Options{},
+			"the quote opened on line 3 is never closed, so the 2 lines after it"},
+		{"tsv, oversized", []byte("1\tx\t1\n2\ty\t2\n3\t\"\t3\n4\tz\t4\n5\tw\t5"), tsv, Options{MaxRecordBytes: 4},
+			"the quote opened on line 3 is never closed, so the 2 lines after it"},
+		{"one line after", []byte("id,name,n\n1,\"a\n2,b,2\n"), csvHeader, Options{},
+			"the quote opened on line 2 is never closed, so the line after it would be read as part of the field"},
+		{"last line", []byte("id,name,n\n1,a,1\n2,\"b,2\n"), csvHeader, Options{},
+			"the quote opened on line 3 is never closed (a stray quote?"},
+		{"last line without line feed", []byte("id,name,n\n1,a,1\n2,\"b,2"), csvHeader, Options{},
+			"the quote opened on line 3 is never closed (a stray quote?"},
+		{"opens in a record's second line", []byte("1,\"multi\nline\",\"x\n2,b,2\n"), catalog.FileConfig{Format: catalog.FormatCSV}, Options{},
+			"the quote opened on line 2 is never closed, so the line after it"},
+		{"opens in a record's second line, oversized", []byte("1,\"multi\nline\",\"x\n2,b,2\n"), catalog.FileConfig{Format: catalog.FormatCSV}, Options{MaxRecordBytes: 8},
+			"the quote opened on line 2 is never closed, so the line after it"},
+		{"header", []byte("id,\"name,n\n1,a,1\n"), csvHeader, Options{},
+			"the quote opened on line 1 is never closed, so the line after it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readFile(t, tt.in, "q.csv", fields, tt.cfg, tt.opts)
+			if res.err == nil || res.sum.Status != StatusFailed {
+				t.Fatalf("err %v, status %q, %d rejects; want the file failed", res.err, res.sum.Status, len(res.rejects))
+			}
+			if !strings.Contains(res.sum.Reason, "unterminated quoted field: "+tt.want) {
+				t.Errorf("reason = %q; want it to contain %q", res.sum.Reason, tt.want)
+			}
+		})
+	}
+	t.Run("chunking", func(t *testing.T) {
+		in := []byte("1,a,1\n\"x\"\"y\",b,2\n3,\"c\nd\n4,e,4\n")
+		cfg := catalog.FileConfig{Format: catalog.FormatCSV}
+		for size := 1; size < 24; size++ {
+			for _, limit := range []int{0, 6} {
+				res := readFrom(t, &oneByteReader{data: in}, "t.csv", fields, cfg, Options{BufferBytes: size, MaxRecordBytes: limit})
+				if want := "the quote opened on line 3 is never closed, so the 2 lines after it"; res.err == nil || !strings.Contains(res.sum.Reason, want) {
+					t.Fatalf("buffer %d, limit %d: err %v; want one containing %q", size, limit, res.err, want)
+				}
+			}
+		}
+	})
+	t.Run("quote none", func(t *testing.T) {
+		// The TSV above, read as written: its values are never quoted.
+		cfg := catalog.FileConfig{Format: catalog.FormatTSV, Quote: catalog.QuoteNone}
+		res := readFile(t, []byte("1\tx\t1\n2\ty\t2\n3\t\"\t3\n4\tz\t4\n"), "q.tsv", fields, cfg, Options{})
+		want := [][]any{{int64(1), "x", int64(1)}, {int64(2), "y", int64(2)}, {int64(3), `"`, int64(3)}, {int64(4), "z", int64(4)}}
+		if res.err != nil || !reflect.DeepEqual(res.rows, want) {
+			t.Errorf("rows %v, err %v; want %v", res.rows, res.err, want)
+		}
+	})
+}
+
+// TestSwallowedLinesCount: a stray quote closed by another one lines later
+// makes one record of every line between; rejected, it counts as one
+// rejected row per line, so that the reject ratio sees the rows lost.
+func TestSwallowedLinesCount(t *testing.T) {
+	fields := []catalog.Field{fld("id", catalog.TypeLong, true), fld("name", catalog.TypeString, false)}
+	in := "id,name\n1,a\n2,\"oops\n3,c\n4,d\n5,6\" pipe\n6,f\n7,\"two\nlines\",x\n8,h\n"
+	for _, opts := range []Options{{}, {MaxRecordBytes: 12}} {
+		res := readFile(t, []byte(in), "s.csv", fields, csvHeader, opts)
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		want := [][]any{{int64(1), "a"}, {int64(6), "f"}, {int64(8), "h"}}
+		if !reflect.DeepEqual(res.rows, want) {
+			t.Errorf("limit %d: rows %v; want %v", opts.MaxRecordBytes, res.rows, want)
+		}
+		var lines [][2]int64
+		for _, r := range res.rejects {
+			lines = append(lines, [2]int64{r.Line, r.Lines})
+		}
+		if want := [][2]int64{{3, 4}, {8, 2}}; !reflect.DeepEqual(lines, want) {
+			t.Errorf("limit %d: rejects %+v; want lines (line, lines) %v", opts.MaxRecordBytes, res.rejects, want)
+		}
+		if got, want := res.sum.RowsRejected, int64(6); got != want {
+			t.Errorf("limit %d: rows rejected = %d; want %d", opts.MaxRecordBytes, got, want)
+		}
+		b := Batch{Rejects: res.rejects}
+		if got, want := b.RejectedRows(), int64(6); got != want {
+			t.Errorf("limit %d: RejectedRows = %d; want %d", opts.MaxRecordBytes, got, want)
+		}
 	}
 }

@@ -26,10 +26,16 @@
 //   - Parquet: columns are matched to the schema by name ignoring case.
 //   - Values are never trimmed. A timestamp without an offset is taken as
 //     UTC. Fractions finer than a microsecond are cut toward negative
-//     infinity, never rounded.
+//     infinity, never rounded. A timestamp must fall in the years 0001 to
+//     9999 once in UTC, in every format, so that its RFC 3339 text can be
+//     read back.
+//   - Doubles are finite in every format: NaN is "not a number" and an
+//     infinity (or a decimal beyond the double range) "out of range for
+//     double", whether it comes as text or as a Parquet value.
 //   - Validations: enum and regex apply to a value's text as delivered (for
 //     Parquet, its canonical text), min and max to longs and doubles,
-//     min_length and max_length to strings, counted in characters.
+//     min_length and max_length to strings, counted in characters. A
+//     long is compared with min and max exactly, as an integer.
 //
 // Our schema has no decimal type: a decimal(p,s) column of a partner's
 // spec is a double field, and its precision and scale become a regex
@@ -46,6 +52,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -108,6 +115,7 @@ func (e *FileError) Error() string { return e.File + ": " + e.Reason }
 type Reject struct {
 	File   string `json:"file"`
 	Line   int64  `json:"line"`            // physical line where the record starts, 1-based; row number for Parquet
+	Lines  int64  `json:"lines,omitempty"` // physical lines of a record rejected whole that spans more than one
 	Field  string `json:"field,omitempty"` // empty when the record as a whole is wrong
 	Value  string `json:"value"`           // the offending value, at most 100 bytes of valid UTF-8
 	Reason string `json:"reason"`
@@ -122,7 +130,7 @@ type Summary struct {
 	Status            string   `json:"status"`           // ok, empty or failed
 	Reason            string   `json:"reason,omitempty"` // why empty or failed
 	RowsAccepted      int64    `json:"rows_accepted"`
-	RowsRejected      int64    `json:"rows_rejected"`
+	RowsRejected      int64    `json:"rows_rejected"`            // a reject of several lines counts each (see [Batch.RejectedRows])
 	BytesRead         int64    `json:"bytes_read"`               // bytes as delivered (compressed)
 	BytesDecompressed int64    `json:"bytes_decompressed"`       // bytes after decompression
 	BlankLines        int64    `json:"blank_lines,omitempty"`    // blank lines skipped
@@ -166,6 +174,18 @@ type Batch struct {
 	Rows    int
 	Columns []Column
 	Rejects []Reject
+}
+
+// RejectedRows is how many rows the batch's rejects count for: one each,
+// but a record rejected whole that spans several lines counts one per
+// line, since a stray quote can run a record over lines that were rows.
+// The reject ratio is computed with it.
+func (b *Batch) RejectedRows() int64 {
+	var n int64
+	for i := range b.Rejects {
+		n += max(1, b.Rejects[i].Lines)
+	}
+	return n
 }
 
 func (b *Batch) reset() {
@@ -288,6 +308,14 @@ type field struct {
 	min, max *float64
 	minLen   int // -1: none
 	maxLen   int // -1: none
+
+	// For a long field, min and max as integers, which compare exactly
+	// where a long converted to float64 would be rounded (above 2^53): a
+	// value passes when lmin <= v <= lmax. noneMin (noneMax) says no long
+	// is at or above min (at or below max).
+	lmin, lmax       int64
+	noneMin, noneMax bool
+	minText, maxText string
 }
 
 // compileFields checks the schema and compiles its validations once per
@@ -327,6 +355,7 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 				c.re = re
 			}
 			c.min, c.max = v.Min, v.Max
+			c.compileBounds()
 			if v.MinLength != nil {
 				c.minLen = *v.MinLength
 			}
@@ -367,13 +396,72 @@ func (f *field) inEnum(text []byte) bool {
 	return ok
 }
 
-// checkNumber applies min and max.
+// compileBounds prepares min and max: their text, and for a long field
+// their integer form. A long v is at least min exactly when it is at
+// least ceil(min), and at most max when at most floor(max).
+func (f *field) compileBounds() {
+	const two63 = 1 << 63 // exact as a float64
+	f.lmin, f.lmax = math.MinInt64, math.MaxInt64
+	if f.min != nil {
+		f.minText = boundText(*f.min)
+		switch c := math.Ceil(*f.min); {
+		case c >= two63:
+			f.noneMin = true
+		case c > -two63:
+			f.lmin = int64(c)
+		}
+	}
+	if f.max != nil {
+		f.maxText = boundText(*f.max)
+		switch c := math.Floor(*f.max); {
+		case c < -two63:
+			f.noneMax = true
+		case c < two63:
+			f.lmax = int64(c)
+		}
+	}
+}
+
+// boundText renders a min or max: a whole number in full and exactly, as
+// it is compared (a bound beyond 2^53 may differ from the schema's text),
+// rather than in exponent form.
+func boundText(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// checkNumber applies min and max to a double.
 func (f *field) checkNumber(v float64) string {
 	if f.min != nil && v < *f.min {
-		return "below min " + strconv.FormatFloat(*f.min, 'g', -1, 64)
+		return "below min " + f.minText
 	}
 	if f.max != nil && v > *f.max {
-		return "above max " + strconv.FormatFloat(*f.max, 'g', -1, 64)
+		return "above max " + f.maxText
+	}
+	return ""
+}
+
+// checkLong applies min and max to a long, exactly.
+func (f *field) checkLong(v int64) string {
+	if f.min != nil && (v < f.lmin || f.noneMin) {
+		return "below min " + f.minText
+	}
+	if f.max != nil && (v > f.lmax || f.noneMax) {
+		return "above max " + f.maxText
+	}
+	return ""
+}
+
+// checkFinite refuses NaN and the infinities, with the reasons the text
+// parser gives for "NaN" and for a decimal beyond the double range.
+func checkFinite(v float64) string {
+	switch {
+	case v != v:
+		return reasonNotNumber
+	case v > math.MaxFloat64 || v < -math.MaxFloat64:
+		return reasonDoubleRange
 	}
 	return ""
 }
@@ -439,7 +527,7 @@ func appendText(c *Column, f *field, text []byte) string {
 			r = f.checkText(text)
 		}
 		if r == "" && (f.min != nil || f.max != nil) {
-			r = f.checkNumber(float64(v))
+			r = f.checkLong(v)
 		}
 		if r != "" {
 			return r
@@ -665,9 +753,22 @@ func (f *File) Next() (*Batch, error) {
 
 // reject records a rejected row.
 func (f *File) reject(b *Batch, line int64, fieldName string, value []byte, reason string) {
-	rj := Reject{File: f.name, Line: line, Field: fieldName, Value: rejectValue(value), Reason: reason}
+	f.addReject(b, Reject{File: f.name, Line: line, Field: fieldName, Value: rejectValue(value), Reason: reason})
+}
+
+// rejectRecord records a record rejected whole, which spans lines
+// physical lines; each counts as a rejected row.
+func (f *File) rejectRecord(b *Batch, line, lines int64, value []byte, reason string) {
+	rj := Reject{File: f.name, Line: line, Value: rejectValue(value), Reason: reason}
+	if lines > 1 {
+		rj.Lines = lines
+	}
+	f.addReject(b, rj)
+}
+
+func (f *File) addReject(b *Batch, rj Reject) {
 	b.Rejects = append(b.Rejects, rj)
-	f.sum.RowsRejected++
+	f.sum.RowsRejected += max(1, rj.Lines)
 	if len(f.sum.FirstRejects) < maxSummaryRejects {
 		f.sum.FirstRejects = append(f.sum.FirstRejects, rj)
 	}
@@ -753,7 +854,7 @@ func appendLong(c *Column, f *field, v int64, text *[]byte) string {
 			return r
 		}
 	}
-	if r := f.checkNumber(float64(v)); r != "" {
+	if r := f.checkLong(v); r != "" {
 		*text = strconv.AppendInt((*text)[:0], v, 10)
 		return r
 	}
@@ -763,6 +864,10 @@ func appendLong(c *Column, f *field, v int64, text *[]byte) string {
 }
 
 func appendDouble(c *Column, f *field, v float64, text *[]byte) string {
+	if r := checkFinite(v); r != "" {
+		*text = strconv.AppendFloat((*text)[:0], v, 'f', -1, 64)
+		return r
+	}
 	if f.enum != nil || f.re != nil {
 		*text = strconv.AppendFloat((*text)[:0], v, 'f', -1, 64)
 		if r := f.checkText(*text); r != "" {
@@ -803,6 +908,10 @@ func appendDays(c *Column, f *field, v int32, text *[]byte) string {
 }
 
 func appendMicros(c *Column, f *field, v int64, text *[]byte) string {
+	if v < minMicros || v > maxMicros {
+		*text = time.UnixMicro(v).UTC().AppendFormat((*text)[:0], "2006-01-02T15:04:05.999999Z07:00")
+		return reasonTimeRange
+	}
 	if f.enum != nil || f.re != nil {
 		*text = time.UnixMicro(v).UTC().AppendFormat((*text)[:0], "2006-01-02T15:04:05.999999Z07:00")
 		if r := f.checkText(*text); r != "" {

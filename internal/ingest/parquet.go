@@ -33,6 +33,9 @@ import (
 //	             taken as UTC whether or not adjusted to UTC; nanoseconds
 //	             are floored to microseconds
 //
+// As for text, a NaN or infinite DOUBLE or FLOAT and a timestamp outside
+// the years 0001 to 9999 are rejected.
+//
 // Reject line numbers are 1-based row numbers in the file.
 
 // pqConv says how a Parquet column becomes a field's values.
@@ -402,12 +405,18 @@ func (p *parquetReader) value(c *Column, fd *field, pc pqColumn, v parquet.Value
 			return "INT96 nanoseconds of day out of range"
 		}
 		days := int64(q[2]) - julianEpoch
+		if days < minMicros/86400_000_000-1 || days > maxMicros/86400_000_000+1 {
+			// Refused before the product below, which can overflow
+			// this far out.
+			p.text = strconv.AppendUint(append(p.text, "Julian day "...), uint64(q[2]), 10)
+			return reasonTimeRange
+		}
 		return appendMicros(c, fd, days*86400_000_000+int64(nanos/1000), &p.text)
 	case pqMillis:
 		ms := v.Int64()
 		if ms > math.MaxInt64/1000 || ms < math.MinInt64/1000 {
 			p.text = strconv.AppendInt(p.text, ms, 10)
-			return "out of range for timestamptz"
+			return reasonTimeRange
 		}
 		return appendMicros(c, fd, ms*1000, &p.text)
 	case pqMicros:

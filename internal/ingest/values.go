@@ -3,6 +3,7 @@ package ingest
 import (
 	"math"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -19,6 +20,16 @@ const (
 	reasonNotBool     = "not a boolean (want true/false, t/f, 1/0, yes/no)"
 	reasonNotDate     = "not a date (want YYYY-MM-DD)"
 	reasonNotTime     = "not a timestamp (want RFC 3339, e.g. 2025-01-15T10:00:00Z)"
+	reasonTimeRange   = "out of range for timestamptz (want years 0001 to 9999 in UTC)"
+)
+
+// The timestamps inlet keeps, in microseconds since 1970: years 0001 to
+// 9999 in UTC, the range of RFC 3339 text. An offset can carry a time
+// written within it out of it (9999-12-31T23:00:00-05:00 is in year
+// 10000), which then could not be written out and read back.
+const (
+	minMicros = -62135596800 * 1_000_000   // 0001-01-01T00:00:00Z
+	maxMicros = 253402300800*1_000_000 - 1 // 9999-12-31T23:59:59.999999Z
 )
 
 // parseLong parses an optionally signed decimal integer.
@@ -74,10 +85,12 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 
 // parseDouble parses a decimal number: [+-]digits[.digits][e[+-]digits],
 // where either the integer or the fraction digits may be missing but not
-// both. NaN, infinities, hex floats and thousands separators are not
-// numbers here. When the digits fit in 2^53 and the power of ten is exact,
-// the division below is correctly rounded (one IEEE operation on exact
-// operands), so only the other forms go through strconv.
+// both. NaN, hex floats and thousands separators are not numbers here;
+// an infinity, spelled out or beyond the double range, is out of range,
+// as a Parquet infinity is. When the digits fit in 2^53 and the power of
+// ten is exact, the division below is correctly rounded (one IEEE
+// operation on exact operands), so only the other forms go through
+// strconv.
 func parseDouble(b []byte) (float64, string) {
 	i := 0
 	neg := false
@@ -120,6 +133,9 @@ func parseDouble(b []byte) (float64, string) {
 		}
 	}
 	if intDigits+fracDigits == 0 {
+		if isInfinity(b) {
+			return 0, reasonDoubleRange
+		}
 		return 0, reasonNotNumber
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -151,6 +167,16 @@ func parseDouble(b []byte) (float64, string) {
 		return 0, reasonDoubleRange
 	}
 	return f, ""
+}
+
+// isInfinity tells whether b spells an infinity: inf or infinity in any
+// case, with an optional sign.
+func isInfinity(b []byte) bool {
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		b = b[1:]
+	}
+	s := unsafe.String(unsafe.SliceData(b), len(b))
+	return strings.EqualFold(s, "inf") || strings.EqualFold(s, "infinity")
 }
 
 // parseBool accepts true/false, t/f, 1/0 and yes/no in any case.
@@ -338,5 +364,9 @@ func parseTimestamp(b []byte) (int64, string) {
 		return 0, reasonNotTime
 	}
 	secs := epochDays(y, mo, d)*86400 + int64(h*3600+mi*60+sec) - int64(offset)*60
-	return secs*1_000_000 + frac, ""
+	us := secs*1_000_000 + frac
+	if us < minMicros || us > maxMicros {
+		return 0, reasonTimeRange
+	}
+	return us, ""
 }

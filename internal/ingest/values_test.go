@@ -48,7 +48,12 @@ func TestParseValues(t *testing.T) {
 		{"double", "$1,250.00", nil, reasonNotNumber},
 		{"double", "1,5", nil, reasonNotNumber},
 		{"double", "NaN", nil, reasonNotNumber},
-		{"double", "Inf", nil, reasonNotNumber},
+		{"double", "Inf", nil, reasonDoubleRange},
+		{"double", "-infinity", nil, reasonDoubleRange},
+		{"double", "+INF", nil, reasonDoubleRange},
+		{"double", "-1e400", nil, reasonDoubleRange},
+		{"double", "nan", nil, reasonNotNumber},
+		{"double", "Infinit", nil, reasonNotNumber},
 		{"double", "0x10", nil, reasonNotNumber},
 		{"double", "1e", nil, reasonNotNumber},
 		{"double", ".", nil, reasonNotNumber},
@@ -93,6 +98,14 @@ func TestParseValues(t *testing.T) {
 		{"ts", "2026-12-01T10:00:00 UTC", nil, reasonNotTime},
 		{"ts", "2026-02-30T10:00:00Z", nil, reasonNotTime},
 		{"ts", "2026-12-01", nil, reasonNotTime},
+		{"ts", "0001-01-01T00:00:00Z", ts("0001-01-01T00:00:00Z"), ""},
+		{"ts", "0000-12-31T23:00:00-01:00", ts("0001-01-01T00:00:00Z"), ""},
+		{"ts", "9999-12-31T23:59:59.999999Z", ts("9999-12-31T23:59:59.999999Z"), ""},
+		{"ts", "9999-12-31T23:00:00+05:00", ts("9999-12-31T18:00:00Z"), ""},
+		{"ts", "9999-12-31T23:00:00-05:00", nil, reasonTimeRange},
+		{"ts", "9999-12-31T23:59:59.999999-00:01", nil, reasonTimeRange},
+		{"ts", "0001-01-01T00:00:00+01:00", nil, reasonTimeRange},
+		{"ts", "0000-06-01T00:00:00Z", nil, reasonTimeRange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+"/"+tt.in, func(t *testing.T) {
