@@ -101,8 +101,8 @@ const (
 // FileConfig says how delivered files are read.
 type FileConfig struct {
 	Format      string `json:"format"`
-	Delimiter   string `json:"delimiter,omitempty"`   // one character; csv "," and tsv "\t" by default
-	Quote       string `json:"quote,omitempty"`       // one character, default `"`
+	Delimiter   string `json:"delimiter,omitempty"`   // one ASCII character; csv "," and tsv "\t" by default
+	Quote       string `json:"quote,omitempty"`       // one ASCII character, default `"`; "none" turns quoting off
 	Header      bool   `json:"header"`                // the first line names the fields
 	NullMarker  string `json:"null_marker,omitempty"` // e.g. `\N`; an unquoted empty field is null anyway
 	Compression string `json:"compression,omitempty"` // auto (default), none, gzip, zstd

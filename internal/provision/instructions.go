@@ -116,7 +116,8 @@ func BuildInstructions(in InstructionsInput) Instructions {
 		Endpoint:   in.Endpoint,
 		Layout: "ingestion/datasets/version=1/datasetId=" + dataset + "/FOLDER/: " +
 			"put each delivery into a new FOLDER (a date such as 2024-05-01 is a good name); " +
-			"the files of one folder form a file set and become one snapshot of the dataset.",
+			"the files of one folder form a file set and become one snapshot of the dataset; " +
+			"names starting with . or _ (such as Spark's .crc files) are skipped.",
 		Trigger: "When every file of a folder is written, add an empty object named _SUCCESS " +
 			"to the folder; that starts the ingestion of the folder, once.",
 	}
