@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -138,17 +139,43 @@ func (c *apiClient) do(method, path string, in, out any) error {
 // failed download: on any error file is left as it was and the temporary
 // file is removed. A server that fails after its reply began aborts the
 // reply, which reading the body reports as an error.
+// downloadIdle is how long a download may wait for its next byte.
+var downloadIdle = 5 * time.Minute
+
+// idleReader pushes its timer back by downloadIdle whenever bytes arrive.
+type idleReader struct {
+	io.ReadCloser
+	timer *time.Timer
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		r.timer.Reset(downloadIdle)
+	}
+	return n, err
+}
+
 func (c *apiClient) download(path, file string, check func(*os.File) error) (err error) {
 	req, err := http.NewRequest("GET", c.server+path, nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
+	// An export may take longer than any call's time limit, so a download
+	// has none; it fails instead when no byte arrives for downloadIdle.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	idle := time.AfterFunc(downloadIdle, cancel)
+	defer idle.Stop()
+	hc := *c.http
+	hc.Timeout = 0
+	resp, err := hc.Do(req.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("call the console at %s: %w", c.server, err)
 	}
 	defer resp.Body.Close()
+	resp.Body = &idleReader{ReadCloser: resp.Body, timer: idle}
 	if resp.StatusCode >= 300 {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		var e struct{ Error apiError }

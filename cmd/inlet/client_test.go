@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // exportServer answers exports the way the reply named by the format
@@ -38,6 +40,19 @@ func exportServer(t *testing.T) *httptest.Server {
 		case "cut-early": // a failure before anything reached the client
 			w.Write([]byte("PAR1"))
 			panic(http.ErrAbortHandler)
+		case "slow": // steady bytes for longer than a call's time limit
+			for i := range 8 {
+				fmt.Fprintf(w, "%d,row\n", i)
+				http.NewResponseController(w).Flush()
+				time.Sleep(50 * time.Millisecond)
+			}
+		case "stall": // some bytes, then nothing until the client gives up
+			w.Write([]byte("id,s\n"))
+			http.NewResponseController(w).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
 		case "error-in-body": // what servers did before they aborted
 			w.Write([]byte(`PAR1{"error":{"code":"internal","message":"internal error"}}`))
 		default:
@@ -108,6 +123,23 @@ func TestDownload(t *testing.T) {
 				t.Errorf("files after the download: %v; want only out", names)
 			}
 		})
+	}
+
+	// A download has no overall time limit, only one between bytes.
+	defer func(d time.Duration) { downloadIdle = d }(downloadIdle)
+	downloadIdle = 300 * time.Millisecond
+	limited := &apiClient{server: srv.URL, token: "tok", http: &http.Client{Timeout: 100 * time.Millisecond}}
+	if err := limited.download(path+"slow", out, nil); err != nil {
+		t.Errorf("a download slower than the call time limit, but steady: %v; want it to finish", err)
+	}
+	start := time.Now()
+	if err := limited.download(path+"stall", out, nil); err == nil {
+		t.Error("a stalled download succeeded; want it to fail after downloadIdle")
+	} else if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a stalled download failed after %v; want about %v", d, downloadIdle)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"out"}) {
+		t.Errorf("files after the stalled download: %v; want only out", names)
 	}
 
 	var ae *apiError

@@ -461,3 +461,42 @@ func TestDeleteDatasetDropsTable(t *testing.T) {
 	// A dataset never ingested has no table to drop; deleting it works.
 	e.must(t, 204, "DELETE", "/api/v1/datasets/"+id(next.ID)+"?force=true", tokB, nil, nil)
 }
+
+// TestParquetExportRowGroups: a Parquet export is cut into row groups of
+// at most exportRowGroupRows, so the writer never holds a whole large
+// export in memory, and every row arrives.
+func TestParquetExportRowGroups(t *testing.T) {
+	const rows, batch = exportRowGroupRows*2 + 1000, 50000
+	sc := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	var recs []arrow.RecordBatch
+	for start := 0; start < rows; start += batch {
+		b := array.NewInt64Builder(memory.DefaultAllocator)
+		for i := start; i < min(start+batch, rows); i++ {
+			b.Append(int64(i))
+		}
+		col := b.NewArray()
+		recs = append(recs, array.NewRecordBatch(sc, []arrow.Array{col}, int64(col.Len())))
+		b.Release()
+	}
+	rr, err := array.NewRecordReader(sc, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := writeParquet(&buf, rr, rr.Next()); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	if pf.NumRows() != rows || pf.NumRowGroups() != 3 {
+		t.Errorf("export: %d rows in %d row groups; want %d in 3", pf.NumRows(), pf.NumRowGroups(), rows)
+	}
+	for i := range pf.NumRowGroups() {
+		if n := pf.MetaData().RowGroup(i).NumRows(); n > exportRowGroupRows {
+			t.Errorf("row group %d has %d rows; want at most %d", i, n, exportRowGroupRows)
+		}
+	}
+}

@@ -296,8 +296,15 @@ func (s *Server) exportDataset(c *call) error {
 
 // writeParquet writes the reader's batches as a Parquet file; more tells
 // whether the reader is on a batch already.
+// exportRowGroupRows bounds the rows of a row group of a Parquet export.
+const exportRowGroupRows = 256 << 10
+
 func writeParquet(w io.Writer, rr array.RecordReader, more bool) error {
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd))
+	// Row groups of at most exportRowGroupRows: pqarrow keeps a row group's
+	// encoded pages in memory until it is cut, and its default cut (64 Mi
+	// rows) would hold a whole large export.
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithMaxRowGroupLength(exportRowGroupRows))
 	fw, err := pqarrow.NewFileWriter(rr.Schema(), w, props, pqarrow.DefaultWriterProps())
 	if err != nil {
 		return err
