@@ -105,7 +105,11 @@ func printRun(w io.Writer, r map[string]any) {
 		fmt.Fprintln(w, "files:")
 		for _, f := range files {
 			m, _ := f.(map[string]any)
-			fmt.Fprintf(w, "  %v: %v, %v rows, %v rejected %v\n", m["file"], m["status"], m["rows_accepted"], m["rows_rejected"], m["reason"])
+			line := fmt.Sprintf("  %v: %v, %v rows, %v rejected", m["file"], m["status"], m["rows_accepted"], m["rows_rejected"])
+			if reason, _ := m["reason"].(string); reason != "" {
+				line += ": " + reason
+			}
+			fmt.Fprintln(w, line)
 			if rj, ok := m["first_rejects"].([]any); ok {
 				for i, x := range rj {
 					if i == 10 {
@@ -113,7 +117,14 @@ func printRun(w io.Writer, r map[string]any) {
 						break
 					}
 					e, _ := x.(map[string]any)
-					fmt.Fprintf(w, "    line %v, field %v: %v (%q)\n", e["line"], e["field"], e["reason"], e["value"])
+					where := fmt.Sprintf("line %v", e["line"])
+					if field, _ := e["field"].(string); field != "" {
+						where += ", field " + field
+					}
+					if n, _ := e["lines"].(float64); n > 1 {
+						where += fmt.Sprintf(" (%v lines)", n)
+					}
+					fmt.Fprintf(w, "    %s: %v (%q)\n", where, e["reason"], e["value"])
 				}
 			}
 		}
