@@ -148,6 +148,11 @@ func TestFileLevel(t *testing.T) {
 		{"a.bin", zst, csvHeader, 2, StatusOK, "", "zstd"},
 		{"multi.csv.gz", gzipBytes(t, []byte("id,name\n1,a\n"), []byte("2,b\n"), nil, []byte("3,c\n")), csvHeader, 3, StatusOK, "", "gzip"},
 		{"trunc.csv.gz", gz[:len(gz)-12], csvHeader, 0, StatusFailed, "truncated gzip stream", "gzip"},
+		// Zero bytes after the last member are padding, which gzip -d
+		// ignores; other bytes there are named for what they are.
+		{"padded.csv.gz", append(bytes.Clone(gz), make([]byte, 1000)...), csvHeader, 2, StatusOK, "", "gzip"},
+		{"garbage.csv.gz", append(bytes.Clone(gz), "\x00\x00trailing junk"...), csvHeader, 0, StatusFailed,
+			"data after the end of the gzip stream (not another gzip member)", "gzip"},
 		{"trunc.csv.zst", zst[:len(zst)-5], csvHeader, 0, StatusFailed, "truncated zstd stream", "zstd"},
 		{"plain.csv.gz", csv, csvHeader, 0, StatusFailed, "name says gzip but the content is not gzip", "none"},
 		{"forced.csv", csv, catalog.FileConfig{Format: catalog.FormatCSV, Header: true, Compression: "gzip"}, 0, StatusFailed, "not a gzip stream", "gzip"},

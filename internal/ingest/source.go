@@ -107,7 +107,8 @@ func newSource(r io.Reader, name, compression string, text bool) (*source, error
 			s.err = &FileError{File: name, Reason: decompressReason(compressionGzip, err)}
 			return s, nil
 		}
-		dec = zr
+		zr.Multistream(false)
+		dec = &gzipMembers{br: br, zr: zr, name: name}
 		s.closeDec = func() { zr.Close() }
 	case compressionZstd:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(256<<20))
@@ -166,6 +167,63 @@ func newSource(r io.Reader, name, compression string, text bool) (*source, error
 
 // Read reads decompressed bytes.
 func (s *source) Read(p []byte) (int, error) { return s.text.Read(p) }
+
+// gzipMembers reads the members of a gzip file one after another, as
+// gzip -d does. What follows the last member decides how the file ends:
+// nothing, or zero bytes (padding some tools add, which gzip ignores), is
+// a clean end; anything else is a file error that says so, where the
+// decoder alone would call it a bad header or a truncated stream.
+type gzipMembers struct {
+	br   *bufio.Reader
+	zr   *gzip.Reader
+	name string
+	done bool
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for !g.done {
+		n, err := g.zr.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		if err := g.next(); err != nil {
+			return n, err
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+	return 0, io.EOF
+}
+
+// next starts the member after the one that ended, or ends the stream.
+func (g *gzipMembers) next() error {
+	head, err := g.br.Peek(len(magicGzip))
+	switch {
+	case len(head) == 0 && err == io.EOF:
+		g.done = true
+		return nil
+	case bytes.Equal(head, magicGzip):
+		if err := g.zr.Reset(g.br); err != nil {
+			return err
+		}
+		g.zr.Multistream(false)
+		return nil
+	}
+	for {
+		b, err := g.br.ReadByte()
+		if err == io.EOF {
+			g.done = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if b != 0 {
+			return &FileError{File: g.name, Reason: "data after the end of the gzip stream (not another gzip member)"}
+		}
+	}
+}
 
 func (s *source) close() error {
 	if s.closeDec != nil {
