@@ -37,9 +37,11 @@
 //     min_length and max_length to strings, counted in characters. A
 //     long is compared with min and max exactly, as an integer.
 //
-// Our schema has no decimal type: a decimal(p,s) column of a partner's
-// spec is a double field, and its precision and scale become a regex
-// validation such as ^-?\d{1,10}(\.\d{1,2})?$ for decimal(12,2).
+// Our schema has no decimal type. A decimal(p,s) column of a partner's
+// spec whose digits must be kept exactly is a string field with a regex
+// validation such as ^-?\d{1,10}(\.\d{1,2})?$ for decimal(12,2) (regex
+// applies to strings only); one used as a number is a double field, with
+// min and max for its range.
 //
 // A file-level failure (a header that does not match, a truncated gzip
 // stream, ...) is returned by [File.Next] as a *[FileError] and recorded in
