@@ -218,3 +218,26 @@ func TestTimestampRange(t *testing.T) {
 		wantSame(t, map[string][]outcome{"millis": outcomes(t, res)}, []outcome{{reject: "9223372036854775807: " + reasonTimeRange}})
 	})
 }
+
+// TestDateRange: a Parquet DATE outside the years 0000 to 9999 (what
+// YYYY-MM-DD can write) is refused; the bounds are the days of those
+// years' first and last dates.
+func TestDateRange(t *testing.T) {
+	if got := epochDays(0, 1, 1); got != minDays {
+		t.Errorf("epochDays(0000-01-01) = %d; minDays is %d", got, minDays)
+	}
+	if got := epochDays(9999, 12, 31); got != maxDays {
+		t.Errorf("epochDays(9999-12-31) = %d; maxDays is %d", got, maxDays)
+	}
+	field := fld("x", catalog.TypeDate, false)
+	days := oneColumnParquet(t, parquet.Date(), parquet.Int32Value(minDays), parquet.Int32Value(maxDays),
+		parquet.Int32Value(maxDays+1), parquet.Int32Value(minDays-1), parquet.Int32Value(math.MaxInt32))
+	res := readFile(t, days, "d.parquet", []catalog.Field{field}, parquetCfg, Options{})
+	wantSame(t, map[string][]outcome{"date": outcomes(t, res)}, []outcome{
+		{value: "0000-01-01"},
+		{value: "9999-12-31"},
+		{reject: "10000-01-01: " + reasonDateRange},
+		{reject: "-0001-12-31: " + reasonDateRange},
+		{reject: "5881580-07-11: " + reasonDateRange},
+	})
+}

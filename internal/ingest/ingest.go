@@ -28,7 +28,7 @@
 //     UTC. Fractions finer than a microsecond are cut toward negative
 //     infinity, never rounded. A timestamp must fall in the years 0001 to
 //     9999 once in UTC, in every format, so that its RFC 3339 text can be
-//     read back.
+//     read back; a date, in the years 0000 to 9999 (YYYY-MM-DD).
 //   - Doubles are finite in every format: NaN is "not a number" and an
 //     infinity (or a decimal beyond the double range) "out of range for
 //     double", whether it comes as text or as a Parquet value.
@@ -898,6 +898,10 @@ func appendBool(c *Column, f *field, v bool, text *[]byte) string {
 }
 
 func appendDays(c *Column, f *field, v int32, text *[]byte) string {
+	if v < minDays || v > maxDays {
+		*text = time.Unix(int64(v)*86400, 0).UTC().AppendFormat((*text)[:0], time.DateOnly)
+		return reasonDateRange
+	}
 	if f.enum != nil || f.re != nil {
 		*text = time.Unix(int64(v)*86400, 0).UTC().AppendFormat((*text)[:0], time.DateOnly)
 		if r := f.checkText(*text); r != "" {

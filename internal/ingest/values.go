@@ -21,6 +21,15 @@ const (
 	reasonNotDate     = "not a date (want YYYY-MM-DD)"
 	reasonNotTime     = "not a timestamp (want RFC 3339, e.g. 2025-01-15T10:00:00Z)"
 	reasonTimeRange   = "out of range for timestamptz (want years 0001 to 9999 in UTC)"
+	reasonDateRange   = "out of range for date (want years 0000 to 9999)"
+)
+
+// The dates inlet keeps, in days since 1970: years 0000 to 9999, what
+// YYYY-MM-DD can write, so that every date can be written out and read
+// back. Text dates are in it by their form; a Parquet DATE is checked.
+const (
+	minDays = -719528 // 0000-01-01
+	maxDays = 2932896 // 9999-12-31
 )
 
 // The timestamps inlet keeps, in microseconds since 1970: years 0001 to
