@@ -294,11 +294,11 @@ func (s *Server) exportDataset(c *call) error {
 	return writeParquet(c.w, rr, more)
 }
 
-// writeParquet writes the reader's batches as a Parquet file; more tells
-// whether the reader is on a batch already.
 // exportRowGroupRows bounds the rows of a row group of a Parquet export.
 const exportRowGroupRows = 256 << 10
 
+// writeParquet writes the reader's batches as a Parquet file; more tells
+// whether the reader is on a batch already.
 func writeParquet(w io.Writer, rr array.RecordReader, more bool) error {
 	// Row groups of at most exportRowGroupRows: pqarrow keeps a row group's
 	// encoded pages in memory until it is cut, and its default cut (64 Mi
