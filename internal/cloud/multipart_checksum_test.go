@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -565,4 +566,36 @@ func TestListMultipartUploadsDelimiter(t *testing.T) {
 
 	r = e.do(t, rawRequest{method: http.MethodGet, target: "/" + bucket + "?uploads&encoding-type=base64"})
 	wantRawError(t, "encoding-type=base64", r, 400, "InvalidArgument")
+}
+
+// ListMultipartUploads shows each upload's checksum algorithm and type,
+// and neither for an upload that named no algorithm.
+func TestListMultipartUploadsChecksums(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const bucket = "mpu-list-sums"
+	e.mustCreateBucket(t, bucket)
+	for _, in := range []s3.CreateMultipartUploadInput{
+		{Key: aws.String("a-none")},
+		{Key: aws.String("b-crc32"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32},
+		{Key: aws.String("c-crc32-full"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32, ChecksumType: types.ChecksumTypeFullObject},
+		{Key: aws.String("d-crc64"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc64nvme},
+	} {
+		in.Bucket = aws.String(bucket)
+		if _, err := e.s3.CreateMultipartUpload(ctx, &in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := e.s3.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range out.Uploads {
+		got = append(got, fmt.Sprintf("%s:%s:%s", aws.ToString(u.Key), u.ChecksumAlgorithm, u.ChecksumType))
+	}
+	want := []string{"a-none::", "b-crc32:CRC32:COMPOSITE", "c-crc32-full:CRC32:FULL_OBJECT", "d-crc64:CRC64NVME:FULL_OBJECT"}
+	if !slices.Equal(got, want) {
+		t.Errorf("uploads = %q; want %q", got, want)
+	}
 }

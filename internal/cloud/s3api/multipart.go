@@ -498,12 +498,14 @@ type listUploadsResult struct {
 }
 
 type uploadEntry struct {
-	Key          string
-	UploadID     string `xml:"UploadId"`
-	Initiator    owner
-	Owner        owner
-	StorageClass string
-	Initiated    string
+	Key               string
+	UploadID          string `xml:"UploadId"`
+	Initiator         owner
+	Owner             owner
+	StorageClass      string
+	Initiated         string
+	ChecksumAlgorithm string `xml:",omitempty"`
+	ChecksumType      string `xml:",omitempty"`
 }
 
 func (s *Server) listUploads(q *request) error {
@@ -551,6 +553,7 @@ func (s *Server) listUploads(q *request) error {
 		out.Uploads = append(out.Uploads, uploadEntry{
 			Key: enc.enc(u.Key), UploadID: u.UploadID, Initiator: owner{ID: u.Meta.Owner}, Owner: owner{ID: u.Meta.Owner},
 			StorageClass: storageClass(u.Meta.StorageClass), Initiated: isoTime(u.Initiated),
+			ChecksumAlgorithm: string(u.ChecksumAlgorithm), ChecksumType: string(u.ChecksumType),
 		})
 	}
 	for _, cp := range page.CommonPrefixes {
