@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"strconv"
 	"time"
 
@@ -293,6 +294,14 @@ func putPolicy(kind string) func(*Server, *awsquery.Call) (any, error) {
 	}
 }
 
+// policyEscape URL-encodes a policy document as IAM returns it: RFC 3986
+// percent-encoding, a space as %20. (url.QueryEscape writes a space as +,
+// which botocore, decoding with unquote, leaves in place, so the AWS CLI
+// showed the encoded text instead of the JSON.)
+func policyEscape(doc string) string {
+	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
+}
+
 func getPolicy(kind string) func(*Server, *awsquery.Call) (any, error) {
 	return func(s *Server, c *awsquery.Call) (any, error) {
 		owner, name := c.Form.Get(ownerParam(kind)), c.Form.Get("PolicyName")
@@ -303,11 +312,11 @@ func getPolicy(kind string) func(*Server, *awsquery.Call) (any, error) {
 		if kind == identity.OwnerRole {
 			return struct {
 				RoleName, PolicyName, PolicyDocument string
-			}{owner, name, url.QueryEscape(doc)}, nil
+			}{owner, name, policyEscape(doc)}, nil
 		}
 		return struct {
 			UserName, PolicyName, PolicyDocument string
-		}{owner, name, url.QueryEscape(doc)}, nil
+		}{owner, name, policyEscape(doc)}, nil
 	}
 }
 
@@ -346,7 +355,7 @@ type roleXML struct {
 func toRoleXML(r identity.Role) roleXML {
 	return roleXML{
 		Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: r.ARN(), CreateDate: isoTime(r.CreatedAt),
-		AssumeRolePolicyDocument: url.QueryEscape(r.TrustPolicy), Description: r.Description,
+		AssumeRolePolicyDocument: policyEscape(r.TrustPolicy), Description: r.Description,
 		MaxSessionDuration: r.MaxSessionDuration,
 	}
 }
