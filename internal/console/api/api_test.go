@@ -634,6 +634,7 @@ func TestSourceValidation(t *testing.T) {
 		{"account id too long", tok, `{"aws_account_id":"1234567890123","resource_id":"r1"}`, 400, "aws_account_id", "12 digits"},
 		{"account id with letters", tok, `{"aws_account_id":"12345678901a","resource_id":"r1"}`, 400, "aws_account_id", "digits"},
 		{"account id missing", tok, `{"resource_id":"r1"}`, 400, "aws_account_id", ""},
+		{"the platform's own account", tok, `{"aws_account_id":"` + e.platform + `","resource_id":"r1"}`, 400, "aws_account_id", "platform's own account"},
 		{"resource id with underscore", tok, `{"aws_account_id":"222222222222","resource_id":"Acme_Corp"}`, 400, "resource_id", `"acme_corp"`},
 		{"resource id with punctuation", tok, `{"aws_account_id":"222222222222","resource_id":"Acme  Corp!"}`, 400, "resource_id", `"acme-corp!"`},
 		{"resource id with dot", tok, `{"aws_account_id":"222222222222","resource_id":"acme.corp"}`, 400, "resource_id", `"acme.corp"`},

@@ -59,6 +59,16 @@ func (s *Server) createSource(c *call) error {
 	if err := in.validate(); err != nil {
 		return err
 	}
+	// The partner writes into a bucket of the platform's account, under a
+	// policy that holds every other account to the bucket-owner-full-control
+	// ACL. Naming the platform itself as the partner would put the platform
+	// under that rule (its own receipts would be denied) and give the
+	// "partner" the platform's access: refused.
+	if platform, err := s.cfg.Provisioner.PlatformAccountID(c.r.Context()); err != nil {
+		return err
+	} else if in.AWSAccountID == platform {
+		return badRequest("aws_account_id", "aws_account_id %s is the platform's own account; give the partner's account", platform)
+	}
 	src := catalog.Source{
 		TenantID:     tid,
 		Type:         "managed_s3_bucket",
