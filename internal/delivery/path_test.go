@@ -84,3 +84,25 @@ func TestIgnored(t *testing.T) {
 		}
 	}
 }
+
+// TestMisplacedMarker: a _SUCCESS under the delivery prefix that triggers
+// nothing gets a reason for the log; triggers and other keys get none.
+func TestMisplacedMarker(t *testing.T) {
+	for _, tt := range []struct {
+		key    string
+		reason bool
+	}{
+		{DeliveryPrefix + "datasetId=1/f/_SUCCESS", false},
+		{DeliveryPrefix + "datasetId=1/f/sub/_SUCCESS", true},
+		{DeliveryPrefix + "datasetId=01/f/_SUCCESS", true},
+		{DeliveryPrefix + "datasetId=+1/f/_SUCCESS", true},
+		{DeliveryPrefix + "datasetId=1/_SUCCESS", true},
+		{DeliveryPrefix + "datasetId=1/f/data.csv", false},
+		{"elsewhere/datasetId=1/f/_SUCCESS", false},
+		{ReceiptPrefix + "datasetId=1/f/_SUCCESS", false},
+	} {
+		if got := misplacedMarker(tt.key); (got != "") != tt.reason {
+			t.Errorf("misplacedMarker(%q) = %q; want a reason: %v", tt.key, got, tt.reason)
+		}
+	}
+}

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,6 +129,9 @@ func (r *Runner) enqueue(run Run) {
 func (r *Runner) ObjectCreated(bucket, key string) {
 	datasetID, folder, ok := ParseSuccessKey(key)
 	if !ok {
+		if why := misplacedMarker(key); why != "" {
+			r.log.Warn("success marker ignored", "bucket", bucket, "key", key, "reason", why)
+		}
 		return
 	}
 	go func() {
@@ -137,11 +142,30 @@ func (r *Runner) ObjectCreated(bucket, key string) {
 			r.log.Warn("success marker in a bucket that belongs to no source", "bucket", bucket, "key", key)
 			return
 		}
-		_, err = r.Trigger(ctx, src, datasetID, folder, "success-file")
-		if err != nil && !errors.Is(err, ErrAlreadyIngested) && !errors.Is(err, ErrInProgress) {
+		run, err := r.Trigger(ctx, src, datasetID, folder, "success-file")
+		switch {
+		case errors.Is(err, ErrAlreadyIngested):
+			r.log.Info("success marker for a file set already committed: not ingested again",
+				"bucket", bucket, "key", key, "run_id", run.ID)
+		case err != nil && !errors.Is(err, ErrInProgress):
 			r.log.Warn("trigger from success marker", "bucket", bucket, "key", key, "error", err)
 		}
 	}()
+}
+
+// misplacedMarker says why key, a _SUCCESS object under the delivery
+// prefix, triggers nothing; "" for any other key, and for a marker that
+// triggers. A partner who put the marker one folder too deep, or spelled
+// the dataset id another way, then finds the reason in the log.
+func misplacedMarker(key string) string {
+	if !strings.HasPrefix(key, DeliveryPrefix) || path.Base(key) != SuccessFile {
+		return ""
+	}
+	if _, _, ok := ParseSuccessKey(key); ok {
+		return ""
+	}
+	return "a _SUCCESS marker triggers only directly in a file-set folder, " + DeliveryPrefix +
+		"datasetId=ID/FOLDER/_SUCCESS, with ID in digits without a sign or leading zeros"
 }
 
 // Trigger queues the ingestion of a file set of a source. A file set that

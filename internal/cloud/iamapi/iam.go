@@ -7,8 +7,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"inlet/internal/authz"
