@@ -157,34 +157,11 @@ func (r *idleReader) Read(p []byte) (int, error) {
 }
 
 func (c *apiClient) download(path, file string, check func(*os.File) error) (err error) {
-	req, err := http.NewRequest("GET", c.server+path, nil)
+	body, done, err := c.openDownload(path)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	// An export may take longer than any call's time limit, so a download
-	// has none; it fails instead when no byte arrives for downloadIdle.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	idle := time.AfterFunc(downloadIdle, cancel)
-	defer idle.Stop()
-	hc := *c.http
-	hc.Timeout = 0
-	resp, err := hc.Do(req.WithContext(ctx))
-	if err != nil {
-		return fmt.Errorf("call the console at %s: %w", c.server, err)
-	}
-	defer resp.Body.Close()
-	resp.Body = &idleReader{ReadCloser: resp.Body, timer: idle}
-	if resp.StatusCode >= 300 {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		var e struct{ Error apiError }
-		if json.Unmarshal(raw, &e) == nil && e.Error.Code != "" {
-			e.Error.Status = resp.StatusCode
-			return &e.Error
-		}
-		return fmt.Errorf("GET %s: %s", path, resp.Status)
-	}
+	defer done()
 	tmp, err := createPart(file)
 	if err != nil {
 		return err
@@ -195,7 +172,7 @@ func (c *apiClient) download(path, file string, check func(*os.File) error) (err
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := io.Copy(tmp, resp.Body); err != nil {
+	if _, err := io.Copy(tmp, body); err != nil {
 		return fmt.Errorf("download cut off, %s not written: %w", file, err)
 	}
 	if check != nil {
@@ -210,6 +187,59 @@ func (c *apiClient) download(path, file string, check func(*os.File) error) (err
 		return err
 	}
 	return os.Rename(tmp.Name(), file)
+}
+
+// downloadTo copies a download to w as it arrives (standard output for
+// "-o -"); a reply cut short is an error, after the bytes already written.
+func (c *apiClient) downloadTo(path string, w io.Writer) error {
+	body, done, err := c.openDownload(path)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := io.Copy(w, body); err != nil {
+		return fmt.Errorf("download cut off: %w", err)
+	}
+	return nil
+}
+
+// openDownload sends the GET of a download and returns its body once the
+// reply's status says success; done releases it. An export may take
+// longer than any call's time limit, so a download has none; it fails
+// instead when no byte arrives for downloadIdle.
+func (c *apiClient) openDownload(path string) (body io.Reader, done func(), err error) {
+	req, err := http.NewRequest("GET", c.server+path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	ctx, cancel := context.WithCancel(context.Background())
+	idle := time.AfterFunc(downloadIdle, cancel)
+	hc := *c.http
+	hc.Timeout = 0
+	resp, err := hc.Do(req.WithContext(ctx))
+	if err != nil {
+		idle.Stop()
+		cancel()
+		return nil, nil, fmt.Errorf("call the console at %s: %w", c.server, err)
+	}
+	done = func() {
+		resp.Body.Close()
+		idle.Stop()
+		cancel()
+	}
+	body = &idleReader{ReadCloser: resp.Body, timer: idle}
+	if resp.StatusCode >= 300 {
+		defer done()
+		raw, _ := io.ReadAll(io.LimitReader(body, 1<<20))
+		var e struct{ Error apiError }
+		if json.Unmarshal(raw, &e) == nil && e.Error.Code != "" {
+			e.Error.Status = resp.StatusCode
+			return nil, nil, &e.Error
+		}
+		return nil, nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return body, done, nil
 }
 
 // createPart creates a new file beside file, named after it, for a

@@ -188,3 +188,21 @@ func TestExportCommand(t *testing.T) {
 		t.Errorf("files after the exports: %v; want csv and parquet", names)
 	}
 }
+
+// "-o -" streams the export to standard output; a cut reply is an error.
+func TestDownloadToWriter(t *testing.T) {
+	srv := exportServer(t)
+	c := &apiClient{server: srv.URL, token: "tok", http: srv.Client()}
+	var b bytes.Buffer
+	if err := c.downloadTo("/api/v1/datasets/1/export?format=csv", &b); err != nil || b.String() != "id,s\n1,a\n" {
+		t.Errorf("downloadTo = %v, %q; want the CSV", err, b.String())
+	}
+	b.Reset()
+	if err := c.downloadTo("/api/v1/datasets/1/export?format=cut-late", &b); err == nil || !strings.Contains(err.Error(), "cut off") {
+		t.Errorf("downloadTo of a cut reply = %v; want a cut-off error", err)
+	}
+	var ae *apiError
+	if err := c.downloadTo("/api/v1/datasets/1/export?format=server-error", &b); !errors.As(err, &ae) || ae.Status != 500 {
+		t.Errorf("downloadTo of an error reply = %v; want the API's error", err)
+	}
+}

@@ -141,17 +141,21 @@ func newDatasetCmd() *cobra.Command {
 				return err
 			}
 			if output == "" {
-				return errors.New("-o FILE is required")
+				return errors.New("-o FILE is required (-o - writes to standard output)")
+			}
+			path := fmt.Sprintf("/api/v1/datasets/%s/export?format=%s", args[0], url.QueryEscape(format))
+			if output == "-" {
+				return c.downloadTo(path, cmd.OutOrStdout())
 			}
 			var check func(*os.File) error
 			if format == "parquet" {
 				check = parquetComplete
 			}
-			return c.download(fmt.Sprintf("/api/v1/datasets/%s/export?format=%s", args[0], url.QueryEscape(format)), output, check)
+			return c.download(path, output, check)
 		},
 	}
 	export.Flags().StringVar(&format, "format", "csv", "csv or parquet")
-	export.Flags().StringVarP(&output, "output", "o", "", "file to write")
+	export.Flags().StringVarP(&output, "output", "o", "", "file to write (- for standard output)")
 	cmd.AddCommand(create, list, show, del, rows, export)
 	return cmd
 }

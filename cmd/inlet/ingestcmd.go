@@ -48,7 +48,11 @@ func newIngestCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tFOLDER\tSTATUS\tROWS\tREJECTED\tSNAPSHOT")
 				for _, r := range out.Ingestions {
-					fmt.Fprintf(tw, "%v\t%v\t%v\t%v\t%v\t%v\n", r["id"], r["folder"], r["status"], r["rows_accepted"], r["rows_rejected"], r["snapshot_id"])
+					snap := r["snapshot_id"]
+					if snap == nil {
+						snap = "-" // not committed
+					}
+					fmt.Fprintf(tw, "%v\t%v\t%v\t%v\t%v\t%v\n", r["id"], r["folder"], r["status"], r["rows_accepted"], r["rows_rejected"], snap)
 				}
 				tw.Flush()
 			})

@@ -208,7 +208,7 @@ func (s *Server) deleteSource(c *call) error {
 	err = s.cfg.Provisioner.Teardown(c.r.Context(), s.spec(c.r.Context(), src), force)
 	if errors.Is(err, provision.ErrBucketNotEmpty) {
 		return &apiError{status: 409, code: "conflict",
-			msg: "bucket " + src.Bucket + " is not empty; delete with ?force=true to remove its objects too"}
+			msg: "bucket " + src.Bucket + " is not empty; delete with force (inlet source delete --force, ?force=true in the API) to remove its objects too"}
 	}
 	if err != nil {
 		return err
