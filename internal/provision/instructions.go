@@ -192,10 +192,11 @@ func endpointSTS(in InstructionsInput) *EndpointSTS {
 		ext = " --external-id " + in.ExternalID
 	}
 	return &EndpointSTS{
-		Note: "A role profile asks STS for credentials, and AWS CLI 2.12 and older (such as 2.9) send " +
-			"that request to AWS whatever endpoint is configured. AWS CLI 2.13 and later and the AWS SDKs " +
-			"read AWS_ENDPOINT_URL_STS; with older CLIs assume the role yourself and export the three " +
-			"variables, then run the commands without --profile.",
+		Note: "A role profile asks STS for credentials, and without AWS_ENDPOINT_URL_STS the AWS CLI sends " +
+			"that request to AWS, not to this endpoint: set it before using the profile. The AWS CLI v1 (with " +
+			"a current botocore), v2 from 2.13 and the AWS SDKs read it; AWS CLI 2.12 and older (such as 2.9) " +
+			"ignore it: with those, assume the role yourself and export the three variables, then run the " +
+			"commands without --profile.",
 		EnvCommand: "export AWS_ENDPOINT_URL_STS=" + in.Endpoint + " AWS_ENDPOINT_URL_S3=" + in.Endpoint,
 		AssumeRoleCommand: "set -- $(aws sts assume-role --profile SOURCE_PROFILE --endpoint-url " + in.Endpoint +
 			" --role-arn " + in.RoleARN + " --role-session-name upload" + ext +
@@ -244,15 +245,17 @@ func renderText(in InstructionsInput, out Instructions) string {
 		section("2. AWS CLI profile (~/.aws/config)")
 		b.WriteString("SOURCE_PROFILE is a profile with that user's keys.\n\n")
 		b.WriteString(out.CLIProfile)
-		fmt.Fprintf(&b, "\nList the bucket:\n\n  %s\n", out.ListCommand)
 		if e := out.EndpointSTS; e != nil {
-			section("3. Pointing STS at the endpoint")
+			// Before any command that uses the profile: run first, it
+			// would send the partner's signed STS request to AWS.
+			section("3. Pointing STS at the endpoint, before using the profile")
 			b.WriteString(e.Note + "\n\n")
 			fmt.Fprintf(&b, "  %s\n\nor:\n\n", e.EnvCommand)
 			for _, l := range strings.Split(e.AssumeRoleCommand, "\n") {
 				fmt.Fprintf(&b, "  %s\n", l)
 			}
 		}
+		fmt.Fprintf(&b, "\nList the bucket:\n\n  %s\n", out.ListCommand)
 		section("AWS console")
 		if c := out.Console; c != nil {
 			b.WriteString("Choose Switch Role in the console's account menu and enter:\n\n")

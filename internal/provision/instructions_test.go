@@ -111,6 +111,16 @@ func TestInstructions(t *testing.T) {
 				"external_id = acme-ext-1",
 			},
 			absent: []string{"s3.console.aws.amazon.com", "Switch Role"},
+			check: func(t *testing.T, got Instructions) {
+				// Pointing STS at the endpoint comes before the first
+				// command that uses the profile, which would otherwise
+				// send the partner's STS request to AWS.
+				sts := strings.Index(got.Text, "export AWS_ENDPOINT_URL_STS=")
+				use := strings.Index(got.Text, "aws s3 ls --profile")
+				if sts < 0 || use < 0 || sts > use {
+					t.Errorf("STS endpoint at %d, first use of the profile at %d; want the endpoint first\n%s", sts, use, got.Text)
+				}
+			},
 		},
 		{
 			name: "RoleEmbeddedNoExternalID",
