@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -78,6 +79,13 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	}
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open metadata db: path %q contains '?'", path)
+	}
+
+	// The database holds the cloud's secret keys (SigV4 needs them in the
+	// clear): only the owner may read it. SQLite gives the log and shared
+	// memory files the mode of the database file.
+	if err := restrictFile(path); err != nil {
+		return nil, fmt.Errorf("open metadata db: %w", err)
 	}
 
 	// Commit with fdatasync where the platform has it, as SQLite's own
@@ -149,6 +157,22 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	go db.writer()
 	go db.checkpointer()
 	return db, nil
+}
+
+// restrictFile creates the database file with mode 0600 if it is missing,
+// and takes group and other access away from it and its log files if not.
+func restrictFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
