@@ -111,6 +111,38 @@ var migrations = []string{
 	ALTER TABLE catalog_sources_v2 RENAME TO catalog_sources;
 	CREATE INDEX catalog_sources_tenant ON catalog_sources (tenant_id);
 	CREATE UNIQUE INDEX catalog_sources_bucket ON catalog_sources (bucket) WHERE bucket <> '';`,
+
+	// A resource id is unique within its tenant, not across tenants: the
+	// bucket name carries a random suffix, and a global rule told a
+	// tenant that another tenant had a partner of that name (and let it
+	// take common names from the others). SQLite cannot drop a column's
+	// UNIQUE in place, so the table is rebuilt once more.
+	`CREATE TABLE catalog_sources_v3 (
+		id             INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant_id      INTEGER NOT NULL REFERENCES catalog_tenants (id),
+		type           TEXT    NOT NULL,
+		aws_account_id TEXT    NOT NULL,
+		resource_id    TEXT    NOT NULL,
+		access_type    TEXT    NOT NULL,
+		external_id    TEXT    NOT NULL,
+		bucket         TEXT    NOT NULL,
+		role_name      TEXT    NOT NULL,
+		role_arn       TEXT    NOT NULL,
+		region         TEXT    NOT NULL,
+		endpoint       TEXT    NOT NULL,
+		status         TEXT    NOT NULL,
+		error          TEXT    NOT NULL,
+		created_at     INTEGER NOT NULL,
+		updated_at     INTEGER NOT NULL,
+		UNIQUE (tenant_id, resource_id)
+	);
+	INSERT INTO catalog_sources_v3 SELECT id, tenant_id, type, aws_account_id, resource_id, access_type,
+		external_id, bucket, role_name, role_arn, region, endpoint, status, error, created_at, updated_at
+		FROM catalog_sources;
+	DROP TABLE catalog_sources;
+	ALTER TABLE catalog_sources_v3 RENAME TO catalog_sources;
+	CREATE INDEX catalog_sources_tenant ON catalog_sources (tenant_id);
+	CREATE UNIQUE INDEX catalog_sources_bucket ON catalog_sources (bucket) WHERE bucket <> '';`,
 }
 
 // maxConcurrentHashes bounds the argon2id computations running at once:

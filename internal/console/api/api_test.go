@@ -650,7 +650,6 @@ func TestSourceValidation(t *testing.T) {
 		{"account id not a string", tok, `{"aws_account_id":222222222222,"resource_id":"r1"}`, 400, "aws_account_id", ""},
 		{"resource id in use", tok, `{"aws_account_id":"222222222222","resource_id":"acme-partner"}`, 409, "resource_id", "acme-partner"},
 		{"resource id in use, other spelling", tok, `{"aws_account_id":"222222222222","resource_id":"ACME   PARTNER"}`, 409, "resource_id", "acme-partner"},
-		{"resource id in use by another tenant", other, `{"aws_account_id":"222222222222","resource_id":"Acme Partner"}`, 409, "resource_id", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(t, "POST", "/api/v1/sources", tc.token, tc.body)
@@ -673,9 +672,15 @@ func TestSourceValidation(t *testing.T) {
 	if len(list.Sources) != 2 {
 		t.Errorf("rejected requests left %d sources; want 2", len(list.Sources))
 	}
+	// A resource id is the tenant's own: another tenant may use it, and
+	// learns nothing of the first one's partners.
+	theirs := e.newSource(t, other, map[string]string{"aws_account_id": "333333333333", "resource_id": "Acme Partner"})
+	if theirs.ResourceID != "acme-partner" || theirs.Bucket == src.Bucket {
+		t.Errorf("other tenant's source = %+v; want acme-partner with a bucket of its own", theirs)
+	}
 	e.must(t, 200, "GET", "/api/v1/sources", other, nil, &list)
-	if len(list.Sources) != 0 {
-		t.Errorf("the other tenant has %d sources; want 0", len(list.Sources))
+	if len(list.Sources) != 1 {
+		t.Errorf("the other tenant has %d sources; want its own 1", len(list.Sources))
 	}
 }
 

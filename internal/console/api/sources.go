@@ -86,7 +86,7 @@ func (s *Server) createSource(c *call) error {
 	src, err = s.cfg.Catalog.CreateSource(c.r.Context(), src)
 	if errors.Is(err, catalog.ErrConflict) {
 		return &apiError{status: 409, code: "conflict", field: "resource_id",
-			msg: "resource id " + in.ResourceID + " is already used by another source"}
+			msg: "resource id " + in.ResourceID + " is already used by another of your sources"}
 	}
 	if err != nil {
 		return err
