@@ -332,21 +332,12 @@ func completionChecks(h http.Header) (completionWant, error) {
 		}
 		w.typ = t
 	}
-	for _, a := range checksum.All {
-		v := h.Get(a.HeaderName())
-		if v == "" {
-			continue
-		}
-		if w.alg != "" {
-			return w, errorf("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
-		}
-		// A composite value may come with its "-N" part count.
-		digest, count, composite := strings.Cut(v, "-")
-		if !a.Valid(digest) || composite && !validCount(count) {
-			return w, errorf("InvalidRequest", "Value for %s header is invalid.", a.HeaderName())
-		}
-		w.alg, w.value = a, v
+	// A composite value may come with its "-N" part count.
+	a, v, err := checksumHeader(h, true)
+	if err != nil {
+		return w, err
 	}
+	w.alg, w.value = a, v
 	if v := h.Get("x-amz-mp-object-size"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		switch {

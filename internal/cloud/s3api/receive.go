@@ -53,17 +53,11 @@ func (s *Server) receiveBody(q *request, defaultAlg checksum.Algorithm) (*upload
 	}
 
 	// A checksum in a header, announced as a trailer, or only named.
-	for _, a := range checksum.All {
-		v := h.Get(a.HeaderName())
-		if v == "" {
-			continue
-		}
-		if u.alg != "" {
-			return nil, errorf("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
-		}
-		if !a.Valid(v) {
-			return nil, errorf("InvalidRequest", "Value for %s header is invalid.", a.HeaderName())
-		}
+	a, v, err := checksumHeader(h, false)
+	if err != nil {
+		return nil, err
+	}
+	if a != "" {
 		u.alg, u.want, u.clientAlgo = a, v, true
 	}
 	if t := strings.TrimSpace(h.Get("x-amz-trailer")); t != "" {
@@ -91,6 +85,30 @@ func (s *Server) receiveBody(q *request, defaultAlg checksum.Algorithm) (*upload
 		u.alg = defaultAlg
 	}
 	return u, nil
+}
+
+// checksumHeader returns the one x-amz-checksum-<alg> header of a request
+// and its value, checked: a digest of the algorithm's size in base64, and
+// with composite also a digest followed by "-N", the part count of a
+// multipart object's composite checksum. It returns "" without one.
+func checksumHeader(h http.Header, composite bool) (checksum.Algorithm, string, error) {
+	var alg checksum.Algorithm
+	var val string
+	for _, a := range checksum.All {
+		v := h.Get(a.HeaderName())
+		if v == "" {
+			continue
+		}
+		if alg != "" {
+			return "", "", errorf("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		digest, count, counted := strings.Cut(v, "-")
+		if !composite && counted || !a.Valid(digest) || counted && !validCount(count) {
+			return "", "", errorf("InvalidRequest", "Value for %s header is invalid.", a.HeaderName())
+		}
+		alg, val = a, v
+	}
+	return alg, val, nil
 }
 
 // check compares the computed digests with what the client declared. It runs
