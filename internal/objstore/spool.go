@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"inlet/internal/checksum"
+	"inlet/internal/durable"
 	"inlet/internal/meta"
 )
 
@@ -145,7 +146,7 @@ func (s *Store) spoolFile(ctx context.Context, body io.Reader, head []byte, alg 
 			}
 			p.dispatch(c)
 			if written += int64(n); written-flushed >= writebackEvery {
-				startWriteback(f, flushed, written-flushed)
+				durable.StartWriteback(f, flushed, written-flushed)
 				flushed = written
 			}
 		} else {
@@ -180,7 +181,7 @@ func (s *Store) spoolFile(ctx context.Context, body io.Reader, head []byte, alg 
 	if err := os.Rename(tmpName, filepath.Join(dir, id)); err != nil {
 		return "", d, fmt.Errorf("rename body: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		os.Remove(filepath.Join(dir, id))
 		return "", d, err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"inlet/internal/durable"
 	"inlet/internal/meta"
 )
 
@@ -98,7 +99,7 @@ func OpenOptions(ctx context.Context, dir string, db *meta.DB, logger *slog.Logg
 		}
 	}
 	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := syncDir(d); err != nil {
+		if err := durable.SyncDir(d); err != nil {
 			return nil, fmt.Errorf("open object store: %w", err)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"inlet/internal/catalog"
+	"inlet/internal/durable"
 	"inlet/internal/ingest"
 )
 
@@ -474,12 +475,7 @@ func (f *durableFile) Close() error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.Open(filepath.Dir(f.File.Name()))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
+	return durable.SyncDir(filepath.Dir(f.File.Name()))
 }
 
 // ReadFile reads name whole, through the wrapped IO's ReadFile if it has

@@ -41,6 +41,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"inlet/internal/catalog"
+	"inlet/internal/durable"
 	"inlet/internal/ingest"
 )
 
@@ -726,7 +727,7 @@ func (w *pqWriter) flushRowGroup() error {
 	if err := w.w.Flush(); err != nil {
 		return err
 	}
-	startWriteback(w.f, w.synced, w.off-w.synced)
+	durable.StartWriteback(w.f, w.synced, w.off-w.synced)
 	w.synced = w.off
 	return nil
 }
