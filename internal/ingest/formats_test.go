@@ -26,6 +26,12 @@ func oneColumnParquet(t *testing.T, node parquet.Node, vals ...parquet.Value) []
 	for i, v := range vals {
 		rows[i] = parquet.Row{v.Level(0, 0, 0)}
 	}
+	return parquetRows(t, schema, rows)
+}
+
+// parquetRows writes rows of schema as a Parquet file.
+func parquetRows(t *testing.T, schema *parquet.Schema, rows []parquet.Row) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	w := parquet.NewWriter(&buf, schema)
 	if _, err := w.WriteRows(rows); err != nil {

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"reflect"
 	"testing"
 
@@ -34,14 +33,7 @@ func TestParquetTypes(t *testing.T) {
 		{parquet.FixedLenByteArrayValue(be(-5)).Level(0, 0, 0), parquet.NullValue().Level(0, 0, 1),
 			parquet.Int64Value(2).Level(0, 0, 2), parquet.Int32Value(7).Level(0, 0, 3), parquet.Int64Value(1_500_000_999).Level(0, 1, 4)},
 	}
-	var buf bytes.Buffer
-	w := parquet.NewWriter(&buf, schema)
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	data := parquetRows(t, schema, rows)
 	fields := []catalog.Field{
 		fld("ID", catalog.TypeLong, true),
 		fld("ts", catalog.TypeTimestampTZ, false),
@@ -49,7 +41,7 @@ func TestParquetTypes(t *testing.T) {
 		fld("day", catalog.TypeDate, false),
 		fld("rate", catalog.TypeDouble, false),
 	}
-	res := readFile(t, buf.Bytes(), "t.parquet", fields, parquetCfg, Options{})
+	res := readFile(t, data, "t.parquet", fields, parquetCfg, Options{})
 	want := [][]any{
 		{int64(1), "1969-12-31T23:59:59.999999Z", 123.45, "2025-01-15", -1.5},
 		{int64(2), "1970-01-01T00:00:01.5Z", -0.05, nil, 0.007},
