@@ -3,6 +3,7 @@ package cloud_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,63 @@ func TestSDKWrongRegion(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "AuthorizationQueryParametersError") {
 		t.Errorf("presigned GET for eu-west-1: %d %s; want 400 AuthorizationQueryParametersError", resp.StatusCode, body)
+	}
+}
+
+// TestBodyOfUnknownLength: as S3, a PUT or UploadPart whose length is not
+// known before its body is read is refused and nothing is stored: a plain
+// chunked body (501 naming Transfer-Encoding), an aws-chunked one without
+// x-amz-decoded-content-length, and one with neither length nor chunking
+// (411). aws-chunked with its decoded length is what clients send over
+// HTTPS and is stored.
+func TestBodyOfUnknownLength(t *testing.T) {
+	e := newEnv(t)
+	e.mustCreateBucket(t, "unknown-length")
+	frame := []byte("5\r\nhello\r\n0\r\n\r\n")
+	awsChunked := func(decoded string) http.Header {
+		h := http.Header{}
+		h.Set("Content-Encoding", "aws-chunked")
+		if decoded != "" {
+			h.Set("X-Amz-Decoded-Content-Length", decoded)
+		}
+		return h
+	}
+	for _, c := range []struct {
+		name    string
+		rr      rawRequest
+		status  int
+		code    string
+		element string // an extra element the error must carry
+	}{
+		{"plain chunked", rawRequest{body: []byte("hello"), chunked: true, payloadHash: "UNSIGNED-PAYLOAD"},
+			501, "NotImplemented", "<Header>Transfer-Encoding</Header>"},
+		{"plain chunked, signed payload", rawRequest{body: []byte("hello"), chunked: true},
+			501, "NotImplemented", "<Header>Transfer-Encoding</Header>"},
+		{"aws-chunked without decoded length", rawRequest{header: awsChunked(""), body: frame, chunked: true,
+			payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 411, "MissingContentLength", "x-amz-decoded-content-length"},
+		{"aws-chunked without decoded length, with Content-Length", rawRequest{header: awsChunked(""), body: frame,
+			payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 411, "MissingContentLength", "x-amz-decoded-content-length"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			key := strings.ReplaceAll(c.name, " ", "-")
+			rr := c.rr
+			rr.method, rr.target = http.MethodPut, "/unknown-length/"+key
+			r := e.do(t, rr)
+			wantRawError(t, c.name, r, c.status, c.code)
+			if !strings.Contains(string(r.body), c.element) {
+				t.Errorf("%s: error body lacks %q:\n%s", c.name, c.element, r.body)
+			}
+			if h := e.do(t, rawRequest{method: http.MethodHead, target: "/unknown-length/" + key}); h.status != 404 {
+				t.Errorf("%s: HEAD after the refused PUT = %d; want 404", c.name, h.status)
+			}
+		})
+	}
+	r := e.do(t, rawRequest{method: http.MethodPut, target: "/unknown-length/framed", header: awsChunked("5"),
+		body: frame, chunked: true, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"})
+	if r.status != 200 {
+		t.Fatalf("aws-chunked with x-amz-decoded-content-length: %s; want 200", r)
+	}
+	if got := e.do(t, rawRequest{method: http.MethodGet, target: "/unknown-length/framed"}); string(got.body) != "hello" {
+		t.Errorf("GET of the aws-chunked object = %q; want \"hello\"", got.body)
 	}
 }

@@ -40,7 +40,17 @@ func (s *Server) receiveBody(q *request, defaultAlg checksum.Algorithm) (*upload
 	if u.size > maxPutSize {
 		return nil, errorf("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of %d bytes", int64(maxPutSize))
 	}
-	if u.size < 0 && q.r.ContentLength < 0 && len(q.r.TransferEncoding) == 0 {
+	// As S3, a body of unknown length is refused before it is read: every
+	// aws-chunked client sends x-amz-decoded-content-length, and a plain
+	// chunked body has no length at all.
+	switch streaming := strings.HasPrefix(q.auth.PayloadHash, "STREAMING-"); {
+	case streaming && u.size < 0:
+		return nil, errorf("MissingContentLength", "You must provide the x-amz-decoded-content-length header with an aws-chunked payload.")
+	case !streaming && u.size < 0 && len(q.r.TransferEncoding) > 0:
+		e := errorf("NotImplemented", "A header you provided implies functionality that is not implemented")
+		e.Extra = [][2]string{{"Header", "Transfer-Encoding"}}
+		return nil, e
+	case u.size < 0:
 		return nil, newError("MissingContentLength")
 	}
 
