@@ -159,3 +159,78 @@ func TestBodyOfUnknownLength(t *testing.T) {
 		t.Errorf("GET of the aws-chunked object = %q; want \"hello\"", got.body)
 	}
 }
+
+// TestSDKWebsiteRedirectLocation: x-amz-website-redirect-location is kept
+// with the object and returned by HEAD and GET (PUT, CreateMultipartUpload,
+// CopyObject), checked as S3 checks it, and never carried over by a copy
+// that does not send it again.
+func TestSDKWebsiteRedirectLocation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustCreateBucket(t, "site")
+	bucket := aws.String("site")
+	head := func(key string) string {
+		t.Helper()
+		out, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: aws.String(key)})
+		if err != nil {
+			t.Fatalf("HeadObject %s: %v", key, err)
+		}
+		return aws.ToString(out.WebsiteRedirectLocation)
+	}
+
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("old.html"),
+		Body: strings.NewReader("x"), WebsiteRedirectLocation: aws.String("/new.html")}); err != nil {
+		t.Fatalf("PutObject with a redirect: %v", err)
+	}
+	if got := head("old.html"); got != "/new.html" {
+		t.Errorf("HeadObject redirect = %q; want /new.html", got)
+	}
+	g, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("old.html")})
+	if err != nil {
+		t.Fatalf("GetObject: %v", err)
+	}
+	g.Body.Close()
+	if got := aws.ToString(g.WebsiteRedirectLocation); got != "/new.html" {
+		t.Errorf("GetObject redirect = %q; want /new.html", got)
+	}
+
+	for _, bad := range []string{"new.html", "ftp://example.com/x", "/" + strings.Repeat("a", 2048)} {
+		_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("bad"),
+			Body: strings.NewReader("x"), WebsiteRedirectLocation: aws.String(bad)})
+		wantAPIError(t, "PutObject with redirect "+bad[:min(len(bad), 20)], err, "InvalidRedirectLocation", 400)
+	}
+
+	if _, err := e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("copy"),
+		CopySource: aws.String("site/old.html")}); err != nil {
+		t.Fatalf("CopyObject: %v", err)
+	}
+	if got := head("copy"); got != "" {
+		t.Errorf("a copy without the header carried the redirect %q; S3 keeps it per object", got)
+	}
+	if _, err := e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("old.html"),
+		CopySource: aws.String("site/old.html"), WebsiteRedirectLocation: aws.String("https://example.com/")}); err != nil {
+		t.Fatalf("CopyObject onto itself with a new redirect: %v", err)
+	}
+	if got := head("old.html"); got != "https://example.com/" {
+		t.Errorf("redirect after the copy onto itself = %q; want https://example.com/", got)
+	}
+
+	mp, err := e.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: aws.String("mp"),
+		WebsiteRedirectLocation: aws.String("/index.html")})
+	if err != nil {
+		t.Fatalf("CreateMultipartUpload: %v", err)
+	}
+	part, err := e.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: aws.String("mp"), UploadId: mp.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("only part")})
+	if err != nil {
+		t.Fatalf("UploadPart: %v", err)
+	}
+	if _, err := e.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bucket, Key: aws.String("mp"),
+		UploadId: mp.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+			{PartNumber: aws.Int32(1), ETag: part.ETag, ChecksumCRC64NVME: part.ChecksumCRC64NVME}}}}); err != nil {
+		t.Fatalf("CompleteMultipartUpload: %v", err)
+	}
+	if got := head("mp"); got != "/index.html" {
+		t.Errorf("multipart object's redirect = %q; want /index.html", got)
+	}
+}

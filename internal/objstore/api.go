@@ -48,10 +48,14 @@ type ObjectMeta struct {
 	ContentLanguage    string
 	CacheControl       string
 	Expires            string
-	UserMeta           map[string]string // x-amz-meta-* without the prefix, keys lower-case
-	Tags               map[string]string
-	StorageClass       string
-	ACL                []byte // opaque to objstore: the S3 front's encoded ACL
+	// WebsiteRedirect is x-amz-website-redirect-location, kept and
+	// returned; S3 acts on it only for website endpoints, which inlet has
+	// none of.
+	WebsiteRedirect string
+	UserMeta        map[string]string // x-amz-meta-* without the prefix, keys lower-case
+	Tags            map[string]string
+	StorageClass    string
+	ACL             []byte // opaque to objstore: the S3 front's encoded ACL
 
 	// Checksum is the full-object checksum (or composite "...-N" for
 	// multipart), empty Algorithm when none.

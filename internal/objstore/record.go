@@ -22,6 +22,7 @@ type record struct {
 	ContentLanguage    string            `json:"cl,omitempty"`
 	CacheControl       string            `json:"cc,omitempty"`
 	Expires            string            `json:"ex,omitempty"`
+	WebsiteRedirect    string            `json:"wr,omitempty"`
 	UserMeta           map[string]string `json:"um,omitempty"`
 	Tags               map[string]string `json:"tg,omitempty"`
 	ACL                []byte            `json:"acl,omitempty"`
@@ -46,6 +47,7 @@ func encodeRecord(m *ObjectMeta, withOwner bool) []byte {
 		ContentLanguage:    m.ContentLanguage,
 		CacheControl:       m.CacheControl,
 		Expires:            m.Expires,
+		WebsiteRedirect:    m.WebsiteRedirect,
 		UserMeta:           m.UserMeta,
 		Tags:               m.Tags,
 		ACL:                m.ACL,
@@ -87,6 +89,7 @@ func decodeRecord(b []byte, m *ObjectMeta) error {
 	m.ContentLanguage = r.ContentLanguage
 	m.CacheControl = r.CacheControl
 	m.Expires = r.Expires
+	m.WebsiteRedirect = r.WebsiteRedirect
 	m.UserMeta = r.UserMeta
 	m.Tags = r.Tags
 	m.ACL = r.ACL

@@ -52,6 +52,7 @@ var errorTable = map[string]struct {
 	"InvalidPartOrder":                     {400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
 	"InvalidPartNumber":                    {416, "The requested partnumber is not satisfiable"},
 	"InvalidRange":                         {416, "The requested range is not satisfiable"},
+	"InvalidRedirectLocation":              {400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."},
 	"InvalidRequest":                       {400, "Invalid Request"},
 	"InvalidStorageClass":                  {400, "The storage class you specified is not valid"},
 	"InvalidTag":                           {400, "The tag provided was not a valid tag."},

@@ -352,12 +352,13 @@ func setObjectHeaders(h http.Header, m objstore.ObjectMeta) {
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Type", m.ContentType)
 	for k, v := range map[string]string{
-		"Content-Encoding":    m.ContentEncoding,
-		"Content-Disposition": m.ContentDisposition,
-		"Content-Language":    m.ContentLanguage,
-		"Cache-Control":       m.CacheControl,
-		"Expires":             m.Expires,
-		"x-amz-storage-class": m.StorageClass,
+		"Content-Encoding":                m.ContentEncoding,
+		"Content-Disposition":             m.ContentDisposition,
+		"Content-Language":                m.ContentLanguage,
+		"Cache-Control":                   m.CacheControl,
+		"Expires":                         m.Expires,
+		"x-amz-storage-class":             m.StorageClass,
+		"x-amz-website-redirect-location": m.WebsiteRedirect,
 	} {
 		if v != "" {
 			h.Set(k, v)
@@ -588,11 +589,17 @@ func (s *Server) copyObject(q *request) error {
 	m := src
 	switch directive {
 	case "", "COPY":
-		if src.Bucket == b.Name && src.Key == q.key && h.Get("x-amz-storage-class") == "" && h.Get("x-amz-acl") == "" {
+		if src.Bucket == b.Name && src.Key == q.key && h.Get("x-amz-storage-class") == "" && h.Get("x-amz-acl") == "" &&
+			h.Get("x-amz-website-redirect-location") == "" {
 			return errorf("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 		if sc := h.Get("x-amz-storage-class"); sc != "" {
 			m.StorageClass = sc
+		}
+		// Never copied from the source, with either directive: S3 keeps
+		// it per object.
+		if m.WebsiteRedirect, err = websiteRedirect(h); err != nil {
+			return err
 		}
 	case "REPLACE":
 		if m, err = metaFromHeaders(q); err != nil {

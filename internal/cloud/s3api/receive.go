@@ -182,6 +182,11 @@ func metaFromHeaders(q *request) (objstore.ObjectMeta, error) {
 		return m, newError("InvalidStorageClass")
 	}
 
+	var err error
+	if m.WebsiteRedirect, err = websiteRedirect(h); err != nil {
+		return m, err
+	}
+
 	size := 0
 	for name, vals := range h {
 		lower := strings.ToLower(name)
@@ -208,6 +213,22 @@ func metaFromHeaders(q *request) (objstore.ObjectMeta, error) {
 		m.Tags = tags
 	}
 	return m, nil
+}
+
+// websiteRedirect reads x-amz-website-redirect-location as S3 takes it: a
+// path in the bucket's site or an absolute http(s) URL, at most 2 KiB.
+func websiteRedirect(h http.Header) (string, error) {
+	v := h.Get("x-amz-website-redirect-location")
+	if v == "" {
+		return "", nil
+	}
+	if len(v) > 2048 {
+		return "", errorf("InvalidRedirectLocation", "The length of website redirect location cannot exceed 2,048 characters.")
+	}
+	if !strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		return "", newError("InvalidRedirectLocation")
+	}
+	return v, nil
 }
 
 // parseTagHeader parses x-amz-tagging: a URL query string of key=value.
