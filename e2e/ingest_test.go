@@ -104,7 +104,7 @@ type ingestRun struct {
 	Folder       string        `json:"folder"`
 	Status       string        `json:"status"`
 	Error        string        `json:"error"`
-	SnapshotID   int64         `json:"snapshot_id"`
+	SnapshotID   int64         `json:"snapshot_id,string"`
 	FilesTotal   int           `json:"files_total"`
 	FilesDone    int           `json:"files_done"`
 	BytesTotal   int64         `json:"bytes_total"`
@@ -140,7 +140,7 @@ type ingestReceipt struct {
 	Folder       string        `json:"folder"`
 	Status       string        `json:"status"`
 	Error        string        `json:"error"`
-	SnapshotID   int64         `json:"snapshot_id"`
+	SnapshotID   int64         `json:"snapshot_id,string"`
 	RowsAccepted int64         `json:"rows_accepted"`
 	RowsRejected int64         `json:"rows_rejected"`
 	Files        []fileOutcome `json:"files"`
@@ -587,7 +587,7 @@ func TestIngestCrash(t *testing.T) {
 	}
 	var info struct {
 		Snapshots []struct {
-			ID      int64             `json:"id"`
+			ID      int64             `json:"id,string"`
 			Summary map[string]string `json:"summary"`
 		} `json:"snapshots"`
 	}

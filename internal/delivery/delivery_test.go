@@ -275,7 +275,7 @@ type receiptDoc struct {
 	Folder       string           `json:"folder"`
 	Status       string           `json:"status"`
 	Error        string           `json:"error"`
-	SnapshotID   int64            `json:"snapshot_id"`
+	SnapshotID   int64            `json:"snapshot_id,string"`
 	RowsAccepted int64            `json:"rows_accepted"`
 	RowsRejected int64            `json:"rows_rejected"`
 	Files        []ingest.Summary `json:"files"`

@@ -336,7 +336,7 @@ type receipt struct {
 	Folder       string           `json:"folder"`
 	Status       string           `json:"status"`
 	Error        string           `json:"error,omitempty"`
-	SnapshotID   int64            `json:"snapshot_id,omitempty"`
+	SnapshotID   int64            `json:"snapshot_id,string,omitempty"`
 	RowsAccepted int64            `json:"rows_accepted"`
 	RowsRejected int64            `json:"rows_rejected"`
 	Files        []ingest.Summary `json:"files"`

@@ -46,7 +46,7 @@ type Run struct {
 	RowsAccepted int64 `json:"rows_accepted"`
 	RowsRejected int64 `json:"rows_rejected"`
 
-	SnapshotID int64            `json:"snapshot_id,omitempty"`
+	SnapshotID int64            `json:"snapshot_id,string,omitempty"`
 	Files      []ingest.Summary `json:"files,omitempty"`
 	ReceiptKey string           `json:"receipt_key,omitempty"`
 

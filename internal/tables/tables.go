@@ -67,10 +67,10 @@ type Catalog struct {
 // Table describes a dataset's table.
 type Table struct {
 	DatasetID        int64  `json:"dataset_id"`
-	Name             string `json:"name"`              // e.g. "inlet.dataset_7"
-	Location         string `json:"location"`          // the table's root URI
-	MetadataLocation string `json:"metadata_location"` // the current metadata file
-	SnapshotID       int64  `json:"snapshot_id"`       // current snapshot; 0 before the first commit
+	Name             string `json:"name"`               // e.g. "inlet.dataset_7"
+	Location         string `json:"location"`           // the table's root URI
+	MetadataLocation string `json:"metadata_location"`  // the current metadata file
+	SnapshotID       int64  `json:"snapshot_id,string"` // current snapshot; 0 before the first commit
 }
 
 // Open opens the Iceberg SQL catalog over db (a SQLite database opened

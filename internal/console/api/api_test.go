@@ -1331,3 +1331,43 @@ func zeroOf(s *jsonSchema) any {
 	}
 	return 0
 }
+
+// TestSnapshotIDsAreStrings: Iceberg snapshot ids use 63 bits, past the
+// 2^53 that JavaScript and jq 1.6 hold exactly, so the API sends them as
+// strings and its document says so.
+func TestSnapshotIDsAreStrings(t *testing.T) {
+	d := newTestEnv(t).openAPI(t)
+	found := 0
+	var walk func(where string, s *jsonSchema)
+	walk = func(where string, s *jsonSchema) {
+		s = d.resolve(t, s)
+		if s == nil {
+			return
+		}
+		for name, p := range s.Properties {
+			p := d.resolve(t, p)
+			if name == "snapshot_id" || name == "current_snapshot_id" || strings.HasSuffix(where, "snapshots[]") && (name == "id" || name == "parent_id") {
+				found++
+				if p.Type != "string" {
+					t.Errorf("%s.%s is %q in the document; want string", where, name, p.Type)
+				}
+			}
+			walk(where+"."+name, p)
+		}
+		walk(where+"[]", s.Items)
+	}
+	for name, s := range d.Comps.Schemas {
+		walk(name, s)
+	}
+	if found < 6 {
+		t.Errorf("found %d snapshot id properties in the document; want the run's, the table's and a snapshot's id and parent", found)
+	}
+
+	b, err := json.Marshal(Snapshot{ID: 1<<62 + 1, ParentID: 1<<53 + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"id":"4611686018427387905"`; !strings.Contains(string(b), want) || !strings.Contains(string(b), `"parent_id":"9007199254740993"`) {
+		t.Errorf("snapshot JSON %s; want ids as strings", b)
+	}
+}

@@ -65,7 +65,7 @@ type datasetOut struct {
 
 type tableSummary struct {
 	MetadataLocation  string `json:"metadata_location"`
-	CurrentSnapshotID int64  `json:"current_snapshot_id,omitempty"`
+	CurrentSnapshotID int64  `json:"current_snapshot_id,string,omitempty"`
 }
 
 type datasetUpdate struct {

@@ -46,14 +46,14 @@ type Tables interface {
 // snapshot.
 type TableInfo struct {
 	MetadataLocation  string     `json:"metadata_location,omitempty"`
-	CurrentSnapshotID int64      `json:"current_snapshot_id,omitempty"`
+	CurrentSnapshotID int64      `json:"current_snapshot_id,string,omitempty"`
 	Snapshots         []Snapshot `json:"snapshots"`
 }
 
 // Snapshot is one Iceberg snapshot of a dataset.
 type Snapshot struct {
-	ID        int64             `json:"id"`
-	ParentID  int64             `json:"parent_id,omitempty"`
+	ID        int64             `json:"id,string"`
+	ParentID  int64             `json:"parent_id,string,omitempty"`
 	Timestamp time.Time         `json:"timestamp"`
 	Operation string            `json:"operation"`
 	Summary   map[string]string `json:"summary"`
@@ -105,7 +105,7 @@ func (s *Server) triggerIngestion(c *call) error {
 	case errors.Is(err, delivery.ErrAlreadyIngested):
 		writeJSON(c.w, 409, map[string]any{"error": map[string]any{
 			"code": "conflict", "message": fmt.Sprintf("file set %s was already ingested as snapshot %d (run %d)", in.Folder, run.SnapshotID, run.ID),
-			"snapshot_id": run.SnapshotID, "run_id": run.ID,
+			"snapshot_id": strconv.FormatInt(run.SnapshotID, 10), "run_id": run.ID,
 		}})
 		return nil
 	case errors.Is(err, delivery.ErrInProgress):

@@ -2,6 +2,7 @@ package api
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,7 +179,7 @@ func addFields(t reflect.Type, props map[string]any) {
 		if tag == "-" {
 			continue
 		}
-		name, _, _ := strings.Cut(tag, ",")
+		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" {
 			ft := f.Type
 			for ft.Kind() == reflect.Pointer {
@@ -193,7 +194,13 @@ func addFields(t reflect.Type, props map[string]any) {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = schemaOf(f.Type)
+		sc := schemaOf(f.Type)
+		if slices.Contains(strings.Split(opts, ","), "string") && sc["type"] == "integer" {
+			// Snapshot ids use all 63 bits: as JSON numbers, JavaScript
+			// and jq 1.6 would round them.
+			sc = map[string]any{"type": "string", "format": "int64"}
+		}
+		props[name] = sc
 	}
 }
 
