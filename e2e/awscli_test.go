@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +44,7 @@ func TestAWSCLIv2(t *testing.T) {
 func TestAWSCLIv1(t *testing.T) {
 	bin, why := awsV1()
 	if bin == "" {
-		t.Skipf("AWS CLI v1 variant skipped: %s", why)
+		missing(t, "AWS CLI v1 (aws first on PATH)", errors.New(why))
 	}
 	s := startServer(t)
 	for _, scheme := range schemes {

@@ -69,6 +69,9 @@ check() {
 	fi
 }
 check "aws cli v2 (/usr/bin/aws)" /usr/bin/aws --version
+# The AWS CLI v1 with a current botocore comes with the machine image
+# (pip, first on PATH); it cannot be installed from here.
+check "aws cli v1 (aws on PATH)" sh -c 'aws --version 2>&1 | grep -q "^aws-cli/1\."'
 check "rclone" /usr/bin/rclone version
 check "s3cmd" /usr/bin/s3cmd --version
 check "curl" /usr/bin/curl --version

@@ -1,6 +1,6 @@
 package cloud_test
 
-// Cross-account tests for the field cases of shared/cases/CASES.md: a
+// Cross-account tests for the field cases of testdata/cases/CASES.md: a
 // partner account writing into a platform bucket under a bucket policy
 // (cases 1, 3 and 4), AssumeRole with an external id (case 5) and the
 // missing-key answers that depend on s3:ListBucket (case 15). They use the

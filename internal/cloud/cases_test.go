@@ -1,8 +1,8 @@
 package cloud_test
 
 // Tests for the S3-endpoint cases of the shared field-case catalogue
-// (shared/cases/CASES.md). Each test names its case number and reads the
-// case's inputs from shared/cases/inputs. Parts of a case that need a second
+// (testdata/cases/CASES.md). Each test names its case number and reads the
+// case's inputs from testdata/cases/inputs. Parts of a case that need a second
 // account, bucket policies or STS are not covered here; each test says which.
 
 import (

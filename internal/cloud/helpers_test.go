@@ -221,7 +221,7 @@ func wantAPIError(t *testing.T, what string, err error, code string, status int)
 // beside the repository.
 func inputPath(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "cases", "inputs", name)
+	p := filepath.Join("..", "..", "testdata", "cases", "inputs", name)
 	if _, err := os.Stat(filepath.Dir(p)); err != nil {
 		t.Fatalf("shared case inputs are missing: %v", err)
 	}

@@ -38,7 +38,7 @@ import (
 )
 
 // casesDir holds the shared case inputs, beside the repository.
-var casesDir = filepath.Join("..", "..", "..", "shared", "cases", "inputs")
+var casesDir = filepath.Join("..", "..", "testdata", "cases", "inputs")
 
 // waitLimit bounds every wait for a run.
 const waitLimit = 30 * time.Second

@@ -14,7 +14,7 @@ import (
 )
 
 // casesDir holds the shared case inputs, beside the repository.
-var casesDir = filepath.Join("..", "..", "..", "shared", "cases", "inputs")
+var casesDir = filepath.Join("..", "..", "testdata", "cases", "inputs")
 
 // caseFile reads a case input, failing the test when it is missing.
 func caseFile(t *testing.T, name string) []byte {

@@ -81,7 +81,7 @@ func listAll(t testing.TB, s *Store, o ListOptions) (pages []page) {
 	return nil
 }
 
-// The scenario of case 11 (shared/cases/inputs/11-list-delimiter.requests.txt).
+// The scenario of case 11 (testdata/cases/inputs/11-list-delimiter.requests.txt).
 func TestListDelimiterCase11(t *testing.T) {
 	s := newTestStore(t)
 	const R = "ingestion/datasets/version=1/datasetId=ds-0001/"

@@ -43,7 +43,7 @@ func mustPutPart(t testing.TB, s *Store, u Upload, n int, body []byte) PartInfo 
 	return p
 }
 
-// The happy path of case 12 (shared/cases/inputs/12-multipart-etag.py).
+// The happy path of case 12 (testdata/cases/inputs/12-multipart-etag.py).
 func TestMultipartCase12(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
