@@ -99,7 +99,8 @@ func newIngestCmd() *cobra.Command {
 func printRun(w io.Writer, r map[string]any) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, k := range []string{"id", "dataset_id", "folder", "status", "error", "files_done", "files_total",
-		"bytes_done", "bytes_total", "rows_accepted", "rows_rejected", "snapshot_id", "receipt_key"} {
+		"bytes_done", "bytes_total", "rows_accepted", "rows_rejected", "snapshot_id", "version", "replaces",
+		"duplicates", "receipt_key"} {
 		if v, ok := r[k]; ok && v != "" && v != nil {
 			fmt.Fprintf(tw, "%s\t%v\n", k, v)
 		}
@@ -114,6 +115,11 @@ func printRun(w io.Writer, r map[string]any) {
 				line += ": " + reason
 			}
 			fmt.Fprintln(w, line)
+			if ws, ok := m["warnings"].([]any); ok {
+				for _, x := range ws {
+					fmt.Fprintf(w, "    warning: %v\n", x)
+				}
+			}
 			if rj, ok := m["first_rejects"].([]any); ok {
 				for i, x := range rj {
 					if i == 10 {

@@ -139,6 +139,7 @@ func (e *env) newRunner(start bool) (*delivery.Runner, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r, err := delivery.New(ctx, delivery.Config{
 		DB: e.db, Catalog: e.cat, Tables: e.tbl, S3: e.s3, Dir: filepath.Join(e.dir, "ingest"),
+		ChangeDelay: changeDelay,
 	})
 	if err != nil {
 		cancel()
@@ -869,9 +870,53 @@ func TestCase19EmptyFiles(t *testing.T) {
 	}
 }
 
-// Case 23: the same file set twice is one run; replayed notifications add
-// no run; the same key with new bytes in a new folder is a new run that
-// reads the new version.
+// changeDelay is the runners' quiet time after a write into an ingested
+// folder, short for the tests.
+const changeDelay = 100 * time.Millisecond
+
+// waitRuns waits until a folder has n runs and the newest is finished; it
+// returns them, newest first.
+func waitRuns(t *testing.T, r *delivery.Runner, tenantID, datasetID int64, folder string, n int) []delivery.Run {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		runs := runsOf(t, r, tenantID, datasetID, folder)
+		if len(runs) > n {
+			t.Fatalf("folder %s: %d runs; want %d: %+v", folder, len(runs), n, runs)
+		}
+		if len(runs) == n && finished(runs[0]) {
+			return runs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("folder %s: %d runs after %v; want %d finished", folder, len(runs), waitLimit, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settle waits long enough for a late event, a change timer and the run
+// they would queue, then checks that the folder still has n runs.
+func settle(t *testing.T, r *delivery.Runner, tenantID, datasetID int64, folder string, n int, what string) {
+	t.Helper()
+	time.Sleep(changeDelay + 400*time.Millisecond)
+	if runs := runsOf(t, r, tenantID, datasetID, folder); len(runs) != n {
+		t.Errorf("%s: folder %s has %d runs; want %d", what, folder, len(runs), n)
+		for _, run := range runs {
+			t.Logf("run %d: %s, trigger %s, %d rows, version %s", run.ID, run.Status, run.Trigger, run.RowsAccepted, run.Version)
+		}
+	}
+}
+
+func etagOf(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Case 23: the same file delivered twice, by a retry, a re-sync, a new
+// version under the same name, a vendor's retry under a new name, and
+// replayed events. A file set is ingested again only when its content (its
+// files' names and ETags) changes, and then its new version replaces the
+// old one's rows.
 func TestCase23SameFileTwice(t *testing.T) {
 	e := newEnv(t)
 	r, _ := e.newRunner(true)
@@ -879,58 +924,149 @@ func TestCase23SameFileTwice(t *testing.T) {
 	ctx := context.Background()
 	v1, v2 := caseFile(t, "23-orders-v1.csv"), caseFile(t, "23-orders-v2.csv")
 	v1.name, v2.name = "orders.csv", "orders.csv"
-
-	e.deliver(ds.ID, "f1", v1)
-	first := waitRun(t, r, e.tenant.ID, ds.ID, "f1")
-	wantStatus(t, first, delivery.StatusCommitted)
-	e.upload(ds.ID, "f1", v1) // a retried upload of the same bytes
-	e.put(e.src.Bucket, prefix(ds.ID, "f1")+delivery.SuccessFile, nil)
-	if _, err := r.Trigger(ctx, e.src, ds.ID, "f1", "api"); !errors.Is(err, delivery.ErrAlreadyIngested) {
-		t.Errorf("Trigger of f1 again: %v; want ErrAlreadyIngested", err)
+	const f = "2025-01-15"
+	folderKey := prefix(ds.ID, f)
+	tenant := e.tenant.ID
+	ids := func() []int64 {
+		t.Helper()
+		var out []int64
+		for _, row := range e.rows(ds.ID) {
+			out = append(out, row[0].(int64))
+		}
+		slices.Sort(out)
+		return out
 	}
 
-	// v2 under the same name in a new folder; its marker's event is
-	// delivered several times at once.
-	e.upload(ds.ID, "f2", v2)
-	successKey := prefix(ds.ID, "f2") + delivery.SuccessFile
-	e.put(e.src.Bucket, successKey, nil)
+	// 1. v1 and the marker: one run, 3 rows.
+	e.deliver(ds.ID, f, v1)
+	first := waitRuns(t, r, tenant, ds.ID, f, 1)[0]
+	wantStatus(t, first, delivery.StatusCommitted)
+	if first.RowsAccepted != 3 || first.Version == "" {
+		t.Fatalf("first run: %d rows, version %q; want 3 rows and a version", first.RowsAccepted, first.Version)
+	}
+
+	// 2. v1 again under the same key, the marker again, an API trigger: the
+	// same content, no new run, recorded as duplicates of the first.
+	e.upload(ds.ID, f, v1)
+	e.put(e.src.Bucket, folderKey+delivery.SuccessFile, nil)
+	got, err := r.Trigger(ctx, e.src, ds.ID, f, "api")
+	if !errors.Is(err, delivery.ErrAlreadyIngested) || got.ID != first.ID {
+		t.Errorf("Trigger of the unchanged folder: run %d, %v; want run %d, ErrAlreadyIngested", got.ID, err, first.ID)
+	}
+	settle(t, r, tenant, ds.ID, f, 1, "same bytes again")
+	if again, _ := r.Get(ctx, tenant, first.ID); again.Duplicates < 2 || again.LastDuplicateAt == nil {
+		t.Errorf("first run records %d duplicates; want the marker's and the API's (2 or more)", again.Duplicates)
+	}
+	if got := ids(); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Errorf("ids after the duplicate delivery: %v; want 1 2 3", got)
+	}
+
+	// 4. v2 under the same key, no marker: the folder's content changed, so
+	// one new run for the new version, whose rows replace the old ones: 4
+	// rows for this file, not 7.
+	e.upload(ds.ID, f, v2)
+	runs := waitRuns(t, r, tenant, ds.ID, f, 2)
+	second := runs[0]
+	wantStatus(t, second, delivery.StatusCommitted)
+	if second.Replaces != first.ID || second.Trigger != "changed-file" {
+		t.Errorf("second run replaces run %d, trigger %q; want run %d, changed-file", second.Replaces, second.Trigger, first.ID)
+	}
+	if s := fileSummary(t, second.Files, "orders.csv"); s.RowsAccepted != 4 || s.ETag != etagOf(v2.body) {
+		t.Errorf("second run read orders.csv as %d rows, ETag %s; want 4 rows of ETag %s", s.RowsAccepted, s.ETag, etagOf(v2.body))
+	}
+	if got := ids(); !slices.Equal(got, []int64{1, 2, 3, 4}) {
+		t.Errorf("ids after v2: %v; want 1 2 3 4 (v2 replaces v1)", got)
+	}
+	if rc := e.receipt(e.src.Bucket, ds.ID, f); rc.RunID != second.ID || rc.RowsAccepted != 4 {
+		t.Errorf("receipt after v2: run %d, %d rows; want run %d, 4 rows", rc.RunID, rc.RowsAccepted, second.ID)
+	}
+	snaps := e.snapshotsOf(ds.ID, f)
+	if len(snaps) != 2 || snaps[1].Summary[delivery.SummaryVersion] != second.Version {
+		t.Errorf("snapshots of the folder: %+v; want 2, the last with version %s", snaps, second.Version)
+	}
+
+	// 5. v1's bytes under a new name (a vendor's retry): ingested as its
+	// own file, with a warning that names the file it repeats.
+	retry := v1
+	retry.name = "orders.retry-1.csv"
+	e.upload(ds.ID, f, retry)
+	third := waitRuns(t, r, tenant, ds.ID, f, 3)[0]
+	wantStatus(t, third, delivery.StatusCommitted)
+	rs := fileSummary(t, third.Files, "orders.retry-1.csv")
+	want := "content identical to " + folderKey + "orders.csv (" + etagOf(v1.body) + ")"
+	if rs.RowsAccepted != 3 || len(rs.Warnings) != 1 || !strings.HasPrefix(rs.Warnings[0], want) {
+		t.Errorf("retry file: %d rows, warnings %q; want 3 rows and %q", rs.RowsAccepted, rs.Warnings, want)
+	}
+	if w := fileSummary(t, third.Files, "orders.csv").Warnings; len(w) != 0 {
+		t.Errorf("orders.csv, read again unchanged, has warnings %q", w)
+	}
+	if got := ids(); !slices.Equal(got, []int64{1, 1, 2, 2, 3, 3, 4}) {
+		t.Errorf("ids after the retry file: %v; want v2's 4 rows and the retry's 3", got)
+	}
+	if rc := e.receipt(e.src.Bucket, ds.ID, f); len(rc.Files) != 2 || !strings.Contains(fmt.Sprint(rc.Files), want) {
+		t.Errorf("receipt after the retry file: %+v; want 2 files and the warning", rc.Files)
+	}
+
+	// 6. The marker's event delivered many times at once, and a listing
+	// backfill that sees the same objects twice: no run.
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Go(func() { r.ObjectCreated(e.src.Bucket, successKey) })
+		wg.Go(func() { r.ObjectCreated(e.src.Bucket, folderKey+delivery.SuccessFile) })
 	}
 	wg.Wait()
-	wantStatus(t, waitRun(t, r, e.tenant.ID, ds.ID, "f2"), delivery.StatusCommitted)
-	time.Sleep(500 * time.Millisecond) // let late replays land
-	if runs := runsOf(t, r, e.tenant.ID, ds.ID, "f1"); len(runs) != 1 {
-		t.Errorf("f1 delivered twice: %d runs; want 1", len(runs))
+	tenants := func(context.Context) ([]int64, error) { return []int64{tenant}, nil }
+	r.PollOnce(ctx, tenants)
+	r.PollOnce(ctx, tenants)
+	settle(t, r, tenant, ds.ID, f, 3, "replayed events and polls")
+	if got := ids(); len(got) != 7 {
+		t.Errorf("ids after replays: %v; want 7 rows", got)
 	}
-	runs := runsOf(t, r, e.tenant.ID, ds.ID, "f2")
-	if len(runs) != 1 {
-		t.Errorf("f2 marker event replayed: %d runs; want 1", len(runs))
-		for _, run := range runs {
-			t.Logf("run %d: %s, %d files, %d rows, snapshot %d", run.ID, run.Status, len(run.Files), run.RowsAccepted, run.SnapshotID)
+}
+
+// A folder written to while its run reads it is looked at again when the
+// run ends, so the last version is ingested even when a file the run has
+// read already is written again before the run ends.
+func TestWriteDuringRun(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	ds := e.dataset(e.tenant.ID, ordersSpec("orders"))
+	const f = "2025-01-16"
+	big := []byte("id,name,amount\n")
+	for i := range 200000 {
+		big = fmt.Appendf(big, "%d,name%d,1.00\n", i+100, i)
+	}
+	// a.csv is read first, then b.csv, which takes a while.
+	e.deliver(ds.ID, f, file{"a.csv", []byte("id,name,amount\n1,old,1.00\n")}, file{"b.csv", big})
+	for {
+		runs := runsOf(t, r, e.tenant.ID, ds.ID, f)
+		if len(runs) > 0 && runs[0].Status == delivery.StatusRunning && runs[0].FilesDone >= 1 {
+			break // a.csv is read
+		}
+		if len(runs) > 0 && finished(runs[0]) {
+			t.Fatalf("the first run ended before the test saw it read a.csv; make b.csv bigger")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// a.csv re-delivered with its marker, which triggers at once: the run
+	// in progress takes note and the folder is looked at again when it ends.
+	e.deliver(ds.ID, f, file{"a.csv", []byte("id,name,amount\n2,new,2.50\n")})
+	runs := waitRuns(t, r, e.tenant.ID, ds.ID, f, 2)
+	if runs[1].Status != delivery.StatusCommitted || fileSummary(t, runs[1].Files, "a.csv").RowsAccepted != 1 {
+		t.Fatalf("first run: %+v", runs[1])
+	}
+	wantStatus(t, runs[0], delivery.StatusCommitted)
+	if runs[0].Replaces != runs[1].ID || runs[0].Trigger != "recheck" {
+		t.Errorf("second run: replaces %d, trigger %q; want %d, recheck", runs[0].Replaces, runs[0].Trigger, runs[1].ID)
+	}
+	var low []int64
+	rows := e.rows(ds.ID)
+	for _, row := range rows {
+		if id := row[0].(int64); id < 100 {
+			low = append(low, id)
 		}
 	}
-	second := waitID(t, r, e.tenant.ID, runs[len(runs)-1].ID) // the first run of f2
-	wantStatus(t, second, delivery.StatusCommitted)
-	if s := fileSummary(t, second.Files, "orders.csv"); s.RowsAccepted != 4 {
-		t.Errorf("f2 orders.csv: %d rows; want 4", s.RowsAccepted)
-	}
-	if rc := e.receipt(e.src.Bucket, ds.ID, "f2"); rc.RowsAccepted != 4 || rc.RunID != second.ID || len(rc.Files) != 1 {
-		t.Errorf("f2 receipt: run %d, %d rows, %d files; want run %d, 4 rows, 1 file", rc.RunID, rc.RowsAccepted, len(rc.Files), second.ID)
-	}
-	if n := len(e.snapshotsOf(ds.ID, "f2")); n != 1 {
-		t.Errorf("%d snapshots carry f2; want 1", n)
-	}
-	if n := len(e.rows(ds.ID)); n != 7 {
-		t.Errorf("visible rows = %d; want 3 from f1 and 4 from f2", n)
-	}
-
-	// The run names the version (ETag) it read.
-	sum := md5.Sum(v2.body)
-	etag := hex.EncodeToString(sum[:])
-	if b, _ := json.Marshal(second); !bytes.Contains(b, []byte(etag)) {
-		t.Errorf("run of f2 does not name the ETag %s of the object it read: %s", etag, b)
+	if len(rows) != 200001 || !slices.Equal(low, []int64{2}) {
+		t.Errorf("%d rows, a.csv's ids %v; want 200001 rows and the new a.csv's id 2 only", len(rows), low)
 	}
 }
 

@@ -46,23 +46,34 @@ func (f FileSet) Key() string { return f.Bucket + "/" + f.Prefix() }
 // ParseSuccessKey reports whether key is a _SUCCESS marker directly in a
 // file-set folder, and which.
 func ParseSuccessKey(key string) (datasetID int64, folder string, ok bool) {
+	datasetID, folder, name, ok := ParseFileKey(key)
+	if !ok || name != SuccessFile {
+		return 0, "", false
+	}
+	return datasetID, folder, true
+}
+
+// ParseFileKey splits a key under a file-set folder into the dataset id,
+// the folder and the object's path below the folder (which may hold more
+// folders). ok is false for any other key.
+func ParseFileKey(key string) (datasetID int64, folder, name string, ok bool) {
 	rest, found := strings.CutPrefix(key, DeliveryPrefix+"datasetId=")
 	if !found {
-		return 0, "", false
+		return 0, "", "", false
 	}
 	idPart, rest, found := strings.Cut(rest, "/")
 	if !found {
-		return 0, "", false
+		return 0, "", "", false
 	}
 	id, ok := ParseDatasetID(idPart)
 	if !ok {
-		return 0, "", false
+		return 0, "", "", false
 	}
-	folder, name, found := strings.Cut(rest, "/")
-	if !found || name != SuccessFile || ValidateFolder(folder) != nil {
-		return 0, "", false
+	folder, name, found = strings.Cut(rest, "/")
+	if !found || name == "" || ValidateFolder(folder) != nil {
+		return 0, "", "", false
 	}
-	return id, folder, true
+	return id, folder, name, true
 }
 
 // ParseDatasetID reads the dataset id of a key's datasetId=ID segment. Only

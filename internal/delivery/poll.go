@@ -49,6 +49,14 @@ func (r *Runner) pollOnce(ctx context.Context, tenants func(context.Context) ([]
 }
 
 func (r *Runner) pollBucket(ctx context.Context, src catalog.Source) {
+	type folder struct {
+		datasetID int64
+		name      string
+		marked    bool // holds a _SUCCESS marker
+		files     []object
+	}
+	folders := map[FileSet]*folder{}
+	var order []FileSet
 	p := s3.NewListObjectsV2Paginator(r.cfg.S3, &s3.ListObjectsV2Input{
 		Bucket: aws.String(src.Bucket), Prefix: aws.String(DeliveryPrefix),
 	})
@@ -59,12 +67,36 @@ func (r *Runner) pollBucket(ctx context.Context, src catalog.Source) {
 			return
 		}
 		for _, o := range page.Contents {
-			datasetID, folder, ok := ParseSuccessKey(aws.ToString(o.Key))
-			if !ok || r.isPending(FileSet{Bucket: src.Bucket, DatasetID: datasetID, Folder: folder}) {
+			datasetID, name, file, ok := ParseFileKey(aws.ToString(o.Key))
+			if !ok {
 				continue
 			}
-			r.Trigger(ctx, src, datasetID, folder, "poll")
+			fs := FileSet{Bucket: src.Bucket, DatasetID: datasetID, Folder: name}
+			f := folders[fs]
+			if f == nil {
+				f = &folder{datasetID: datasetID, name: name}
+				folders[fs] = f
+				order = append(order, fs)
+			}
+			if file == SuccessFile {
+				f.marked = true
+			} else if obj, ok := fileOf(fs.Prefix(), o); ok {
+				f.files = append(f.files, obj)
+			}
 		}
+	}
+	// One listing gives every folder's content: a folder ingested before
+	// is compared with it, not listed again.
+	for _, fs := range order {
+		f := folders[fs]
+		if !f.marked || r.isPending(fs) {
+			continue
+		}
+		files := f.files
+		if files == nil {
+			files = []object{}
+		}
+		r.trigger(ctx, src, f.datasetID, f.name, "poll", files)
 	}
 }
 

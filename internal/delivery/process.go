@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,9 +19,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"inlet/internal/catalog"
 	"inlet/internal/ingest"
+	"inlet/internal/tables"
 )
 
 // process runs one queued run to its end: committed or failed.
@@ -29,9 +34,17 @@ func (r *Runner) process(ctx context.Context, id int64) {
 		return
 	}
 	defer func() {
+		key := run.FileSet().Key()
 		r.mu.Lock()
-		delete(r.pending, run.FileSet().Key())
+		delete(r.pending, key)
+		again := r.recheck[key]
+		delete(r.recheck, key)
 		r.mu.Unlock()
+		if again && ctx.Err() == nil {
+			// Written to while this run read it: compare what is there now
+			// with what the run read.
+			go r.triggerFromEvent(run.FileSet(), run.FileSet().Prefix(), "recheck")
+		}
 	}()
 	if run.Status != StatusQueued && run.Status != StatusRunning {
 		return
@@ -41,8 +54,11 @@ func (r *Runner) process(ctx context.Context, id int64) {
 
 	// A crash after the commit and before the run was marked leaves the
 	// snapshot in the table: the table says what it holds.
-	if snap, ok, err := r.cfg.Tables.CommittedFileSet(ctx, run.DatasetID, SummaryFileSet, run.FileSet().Key()); err == nil && ok {
+	if snap, ok, err := r.cfg.Tables.CommittedFileSet(ctx, run.DatasetID, SummaryRunID, strconv.FormatInt(run.ID, 10)); err == nil && ok {
 		run.Status, run.SnapshotID = StatusCommitted, snap
+		if run.Version == "" {
+			run.Version = version(run.read())
+		}
 		r.finish(ctx, &run)
 		log.Info("file set was committed before a restart", "snapshot", snap)
 		return
@@ -95,6 +111,11 @@ func (r *Runner) finish(ctx context.Context, run *Run) {
 	if err := r.runs.update(ctx, run); err != nil {
 		r.log.Error("record run outcome", "run_id", run.ID, "error", err)
 	}
+	if run.Status == StatusCommitted {
+		if err := r.runs.recordFiles(ctx, run); err != nil {
+			r.log.Warn("index the run's files by content", "run_id", run.ID, "error", err)
+		}
+	}
 }
 
 // ingest reads every file of the run's file set and commits the accepted
@@ -104,7 +125,7 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 	if err != nil {
 		return fmt.Errorf("dataset %d does not exist or does not belong to this source's tenant", run.DatasetID)
 	}
-	files, err := r.listFiles(ctx, run)
+	files, err := r.listFiles(ctx, run.FileSet())
 	if err != nil {
 		return fmt.Errorf("list the file set: %w", err)
 	}
@@ -130,6 +151,7 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 	rr := &fileSetReader{
 		ctx: ctx, r: r, run: run, ds: ds, files: files,
 		rejects: bufio.NewWriterSize(rejects, 64<<10), lastSave: time.Now(),
+		identical: r.identicalContent(ctx, run, files),
 	}
 	defer rr.closeFile()
 
@@ -143,7 +165,13 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 		SummaryFolder:   run.Folder,
 		SummaryRunID:    strconv.FormatInt(run.ID, 10),
 	}
-	snap, err := r.cfg.Tables.Commit(ctx, ds.ID, rr, mode, summary)
+	var opts []tables.CommitOption
+	if run.Replaces != 0 {
+		// A new version of a committed file set takes the old one's place.
+		opts = append(opts, tables.Replacing(SummaryFileSet, run.FileSet().Key()))
+	}
+	rr.summary = summary
+	snap, err := r.cfg.Tables.Commit(ctx, ds.ID, rr, mode, summary, opts...)
 	rr.closeFile()
 	if ferr := rr.rejects.Flush(); ferr != nil && err == nil {
 		err = fmt.Errorf("write the rejects report: %w", ferr)
@@ -158,8 +186,70 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 	return nil
 }
 
+// version is the content of a file set as its files' names (below the
+// folder) and ETags: equal versions are the same delivery.
+func version(files []object) string {
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b object) int { return strings.Compare(a.name, b.name) })
+	h := sha256.New()
+	for _, f := range sorted {
+		fmt.Fprintf(h, "%s\x00%s\n", f.name, f.etag)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// read lists the files the run read, as it recorded them.
+func (r Run) read() []object {
+	out := make([]object, 0, len(r.Files))
+	for _, f := range r.Files {
+		out = append(out, object{name: f.File, etag: f.ETag})
+	}
+	return out
+}
+
+// contentVersion is the version of what a committed run read; runs
+// recorded before versions existed have it from their files.
+func (r Run) contentVersion() string {
+	if r.Version != "" {
+		return r.Version
+	}
+	return version(r.read())
+}
+
+// identicalContent finds the files of a run whose bytes (by ETag) were
+// ingested into the dataset before under another key, or appear twice in
+// the run: each gets a warning naming the other key, so that a vendor's
+// retry under a new name, counted twice, is visible. Empty files are all
+// alike and are left out.
+func (r *Runner) identicalContent(ctx context.Context, run *Run, files []object) map[string][]string {
+	out := map[string][]string{}
+	first := map[string]string{}
+	for _, f := range files {
+		if f.size == 0 || f.etag == "" {
+			continue
+		}
+		if other, ok := first[f.etag]; ok {
+			out[f.key] = append(out[f.key], fmt.Sprintf("content identical to %s (%s) in this file set", other, f.etag))
+			continue
+		}
+		first[f.etag] = f.key
+		keys, err := r.runs.keysWithContent(ctx, run.DatasetID, f.etag)
+		if err != nil {
+			r.log.Warn("look up files of the same content", "run_id", run.ID, "error", err)
+			continue
+		}
+		for _, k := range keys {
+			if k != f.key {
+				out[f.key] = append(out[f.key], fmt.Sprintf("content identical to %s (%s), ingested before", k, f.etag))
+			}
+		}
+	}
+	return out
+}
+
 type object struct {
 	key  string
+	name string // below the file set's folder
 	size int64
 	etag string
 }
@@ -167,25 +257,34 @@ type object struct {
 // listFiles lists the file set's files: every object under its folder but
 // those [Ignored] (the _SUCCESS marker, hidden and Hadoop side files) and
 // empty folder markers, in key order.
-func (r *Runner) listFiles(ctx context.Context, run *Run) ([]object, error) {
-	prefix := run.FileSet().Prefix()
+func (r *Runner) listFiles(ctx context.Context, fs FileSet) ([]object, error) {
+	prefix := fs.Prefix()
 	var out []object
-	p := s3.NewListObjectsV2Paginator(r.cfg.S3, &s3.ListObjectsV2Input{Bucket: aws.String(run.Bucket), Prefix: aws.String(prefix)})
+	p := s3.NewListObjectsV2Paginator(r.cfg.S3, &s3.ListObjectsV2Input{Bucket: aws.String(fs.Bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range page.Contents {
-			key := aws.ToString(o.Key)
-			if Ignored(strings.TrimPrefix(key, prefix)) || strings.HasSuffix(key, "/") && aws.ToInt64(o.Size) == 0 {
-				continue
+			if o, ok := fileOf(prefix, o); ok {
+				out = append(out, o)
 			}
-			out = append(out, object{key: key, size: aws.ToInt64(o.Size), etag: strings.Trim(aws.ToString(o.ETag), `"`)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out, nil
+}
+
+// fileOf reads a listed object of the folder at prefix; ok is false for
+// the objects a file set leaves out.
+func fileOf(prefix string, o types.Object) (object, bool) {
+	key := aws.ToString(o.Key)
+	name, found := strings.CutPrefix(key, prefix)
+	if !found || Ignored(name) || strings.HasSuffix(key, "/") && aws.ToInt64(o.Size) == 0 {
+		return object{}, false
+	}
+	return object{key: key, name: name, size: aws.ToInt64(o.Size), etag: strings.Trim(aws.ToString(o.ETag), `"`)}, true
 }
 
 // fileSetReader streams a file set's accepted rows in column batches, file
@@ -206,6 +305,10 @@ type fileSetReader struct {
 
 	rejects  *bufio.Writer
 	lastSave time.Time
+
+	identical map[string][]string // warnings by key (see identicalContent)
+	etag      string              // of the current file, as its GET answered
+	summary   map[string]string   // the snapshot's summary; the version is added once every file is read
 }
 
 // Next returns the next batch of accepted rows, or io.EOF after the last
@@ -219,6 +322,8 @@ func (f *fileSetReader) Next() (*ingest.Batch, error) {
 		if f.file == nil {
 			if f.idx == len(f.files) {
 				if f.err = f.checkRatio(); f.err == nil {
+					f.run.Version = version(f.run.read())
+					f.summary[SummaryVersion] = f.run.Version
 					return nil, io.EOF
 				}
 				break
@@ -258,6 +363,8 @@ func (f *fileSetReader) openFile(o object) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", o.key, err)
 	}
+	// The version read, which a write since the listing may have changed.
+	f.etag = strings.Trim(aws.ToString(out.ETag), `"`)
 	file, err := ingest.Open(out.Body, o.key, f.ds.Fields, f.ds.File, ingest.Options{TempDir: f.r.cfg.Dir})
 	if err != nil {
 		out.Body.Close()
@@ -272,7 +379,10 @@ func (f *fileSetReader) endFile() {
 	sum := f.file.Summary()
 	prefix := f.run.FileSet().Prefix()
 	sum.File = strings.TrimPrefix(sum.File, prefix)
-	sum.ETag = f.files[f.idx].etag
+	sum.ETag = f.etag
+	if f.etag == f.files[f.idx].etag {
+		sum.Warnings = append(sum.Warnings, f.identical[f.files[f.idx].key]...)
+	}
 	for i := range sum.FirstRejects {
 		sum.FirstRejects[i].File = strings.TrimPrefix(sum.FirstRejects[i].File, prefix)
 	}
@@ -339,6 +449,8 @@ type receipt struct {
 	SnapshotID   int64            `json:"snapshot_id,string,omitempty"`
 	RowsAccepted int64            `json:"rows_accepted"`
 	RowsRejected int64            `json:"rows_rejected"`
+	Version      string           `json:"version,omitempty"`
+	Replaces     int64            `json:"replaces_run,omitempty"`
 	Files        []ingest.Summary `json:"files"`
 	FinishedAt   *time.Time       `json:"finished_at,omitempty"`
 }
@@ -349,7 +461,7 @@ func (r *Runner) writeReceipt(ctx context.Context, run *Run) {
 	rc := receipt{
 		RunID: run.ID, DatasetID: run.DatasetID, Folder: run.Folder, Status: run.Status, Error: run.Error,
 		SnapshotID: run.SnapshotID, RowsAccepted: run.RowsAccepted, RowsRejected: run.RowsRejected,
-		Files: run.Files, FinishedAt: run.FinishedAt,
+		Version: run.Version, Replaces: run.Replaces, Files: run.Files, FinishedAt: run.FinishedAt,
 	}
 	if rc.Files == nil {
 		rc.Files = []ingest.Summary{}

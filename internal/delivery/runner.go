@@ -3,7 +3,8 @@
 // or polling), reads their files through the S3 API, checks every row with
 // the dataset's schema, commits the accepted rows as one Iceberg snapshot,
 // and writes a receipt back into the bucket. Runs are recorded so that a
-// file set is ingested once and a crash resumes cleanly.
+// file set's content is ingested once (a changed one again, in place of the
+// old) and a crash resumes cleanly.
 package delivery
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +34,9 @@ const (
 	SummaryFolder   = "inlet.folder"
 	SummaryRunID    = "inlet.run-id"
 	SummaryRows     = "inlet.rows"
+	// SummaryVersion is the version of the file set's content a snapshot
+	// holds (see [Run.Version]).
+	SummaryVersion = "inlet.file-set-version"
 )
 
 // Config configures a Runner.
@@ -46,6 +51,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ChangeDelay is how long a file written into a folder that was
+	// already ingested waits for more writes before the folder is looked
+	// at again (a partner re-delivering a folder writes several files);
+	// zero means 2 seconds. A _SUCCESS marker does not wait.
+	ChangeDelay time.Duration
 }
 
 // Runner ingests file sets, one at a time.
@@ -57,7 +67,9 @@ type Runner struct {
 	wg    sync.WaitGroup
 
 	mu      sync.Mutex
-	pending map[string]bool // file-set keys queued or running
+	pending map[string]bool        // file-set keys queued or running
+	recheck map[string]bool        // file sets written to while a run read them
+	changed map[string]*time.Timer // file sets written to after their ingestion, waiting for quiet
 
 	triggerMu sync.Mutex
 }
@@ -73,12 +85,16 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ChangeDelay <= 0 {
+		cfg.ChangeDelay = 2 * time.Second
+	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create rejects dir: %w", err)
 	}
 	return &Runner{
 		cfg: cfg, runs: runStore{cfg.DB}, log: cfg.Logger.With("component", "ingest"),
 		queue: make(chan int64, 1024), pending: map[string]bool{},
+		recheck: map[string]bool{}, changed: map[string]*time.Timer{},
 	}, nil
 }
 
@@ -123,34 +139,76 @@ func (r *Runner) enqueue(run Run) {
 	r.queue <- run.ID
 }
 
-// ObjectCreated is the embedded cloud's event hand-off: a _SUCCESS marker
-// written into a file-set folder triggers its ingestion. Other keys are
-// ignored. It does not block the writer.
+// ObjectCreated is the embedded cloud's event hand-off. A _SUCCESS marker
+// written into a file-set folder triggers its ingestion. Any other file
+// written into a folder that was ingested already is a new version of
+// that file set: once writes to the folder pause for [Config.ChangeDelay],
+// the folder is triggered again, and ingested again if its content
+// changed. Other keys are ignored. It does not block the writer.
 func (r *Runner) ObjectCreated(bucket, key string) {
-	datasetID, folder, ok := ParseSuccessKey(key)
+	datasetID, folder, name, ok := ParseFileKey(key)
 	if !ok {
 		if why := misplacedMarker(key); why != "" {
 			r.log.Warn("success marker ignored", "bucket", bucket, "key", key, "reason", why)
 		}
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		src, err := r.cfg.Catalog.SourceByBucket(ctx, bucket)
-		if err != nil {
-			r.log.Warn("success marker in a bucket that belongs to no source", "bucket", bucket, "key", key)
+	fs := FileSet{Bucket: bucket, DatasetID: datasetID, Folder: folder}
+	if name == SuccessFile {
+		r.stopChangeTimer(fs)
+		go r.triggerFromEvent(fs, key, "success-file")
+		return
+	}
+	if Ignored(name) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.changed[fs.Key()]; t != nil {
+		t.Reset(r.cfg.ChangeDelay)
+		return
+	}
+	r.changed[fs.Key()] = time.AfterFunc(r.cfg.ChangeDelay, func() {
+		r.stopChangeTimer(fs)
+		r.triggerFromEvent(fs, key, "changed-file")
+	})
+}
+
+func (r *Runner) stopChangeTimer(fs FileSet) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.changed[fs.Key()]; t != nil {
+		t.Stop()
+		delete(r.changed, fs.Key())
+	}
+}
+
+// triggerFromEvent triggers a file set an object event named. A changed
+// file triggers only a folder that was handed over before (committed, or
+// queued or being read): until its _SUCCESS marker, a folder is still
+// being delivered, and after a failed run the partner hands it over again.
+func (r *Runner) triggerFromEvent(fs FileSet, key, trigger string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if trigger == "changed-file" {
+		prior, err := r.runs.forFileSet(ctx, fs)
+		if err != nil || !slices.ContainsFunc(prior, func(p Run) bool { return p.Status != StatusFailed }) {
 			return
 		}
-		run, err := r.Trigger(ctx, src, datasetID, folder, "success-file")
-		switch {
-		case errors.Is(err, ErrAlreadyIngested):
-			r.log.Info("success marker for a file set already committed: not ingested again",
-				"bucket", bucket, "key", key, "run_id", run.ID)
-		case err != nil && !errors.Is(err, ErrInProgress):
-			r.log.Warn("trigger from success marker", "bucket", bucket, "key", key, "error", err)
-		}
-	}()
+	}
+	src, err := r.cfg.Catalog.SourceByBucket(ctx, fs.Bucket)
+	if err != nil {
+		r.log.Warn("file-set event in a bucket that belongs to no source", "bucket", fs.Bucket, "key", key)
+		return
+	}
+	run, err := r.trigger(ctx, src, fs.DatasetID, fs.Folder, trigger, nil)
+	switch {
+	case errors.Is(err, ErrAlreadyIngested):
+		r.log.Info("file set unchanged since its ingestion: not ingested again",
+			"bucket", fs.Bucket, "key", key, "duplicate_of_run", run.ID, "version", run.Version)
+	case err != nil && !errors.Is(err, ErrInProgress):
+		r.log.Warn("trigger from an object event", "bucket", fs.Bucket, "key", key, "error", err)
+	}
 }
 
 // misplacedMarker says why key, a _SUCCESS object under the delivery
@@ -168,10 +226,18 @@ func misplacedMarker(key string) string {
 		"datasetId=ID/FOLDER/_SUCCESS, with ID in digits without a sign or leading zeros"
 }
 
-// Trigger queues the ingestion of a file set of a source. A file set that
-// was committed already answers ErrAlreadyIngested with the run that
-// committed it; one queued or running answers ErrInProgress.
+// Trigger queues the ingestion of a file set of a source. A file set
+// whose content (its files' names and ETags) is what its last committed
+// run read answers ErrAlreadyIngested with that run; one queued or running
+// answers ErrInProgress. A committed file set whose content changed since
+// is a new version: its run's snapshot replaces the rows of the old one.
 func (r *Runner) Trigger(ctx context.Context, src catalog.Source, datasetID int64, folder, trigger string) (Run, error) {
+	return r.trigger(ctx, src, datasetID, folder, trigger, nil)
+}
+
+// trigger is Trigger with the folder's files when the caller listed them
+// already (a poll); nil lists them if needed.
+func (r *Runner) trigger(ctx context.Context, src catalog.Source, datasetID int64, folder, trigger string, listed []object) (Run, error) {
 	if err := ValidateFolder(folder); err != nil {
 		return Run{}, err
 	}
@@ -184,17 +250,40 @@ func (r *Runner) Trigger(ctx context.Context, src catalog.Source, datasetID int6
 	if err != nil {
 		return Run{}, err
 	}
+	var last *Run
 	for _, p := range prior {
 		switch p.Status {
-		case StatusCommitted:
-			return p, ErrAlreadyIngested
-		case StatusQueued, StatusRunning:
+		case StatusQueued:
+			// It lists the folder when it starts, after this trigger's writes.
 			return p, ErrInProgress
+		case StatusRunning:
+			// It may have listed the folder before this trigger's writes:
+			// look again when it ends.
+			r.mu.Lock()
+			r.recheck[fs.Key()] = true
+			r.mu.Unlock()
+			return p, ErrInProgress
+		case StatusCommitted:
+			if last == nil {
+				last = &p
+			}
 		}
 	}
 	run := Run{
 		TenantID: src.TenantID, DatasetID: datasetID, SourceID: src.ID, Bucket: src.Bucket, Folder: folder,
 		Trigger: trigger, Status: StatusQueued, CreatedAt: r.cfg.Now().UTC(),
+	}
+	if last != nil {
+		if listed == nil {
+			if listed, err = r.listFiles(ctx, fs); err != nil {
+				return Run{}, fmt.Errorf("list the file set: %w", err)
+			}
+		}
+		if version(listed) == last.contentVersion() {
+			r.noteDuplicate(ctx, last, trigger)
+			return *last, ErrAlreadyIngested
+		}
+		run.Replaces = last.ID
 	}
 	// A file set whose dataset is not the source tenant's is refused, with
 	// the reason in the receipt, as a failed run.
@@ -212,9 +301,25 @@ func (r *Runner) Trigger(ctx context.Context, src catalog.Source, datasetID int6
 	if err := r.runs.insert(ctx, &run); err != nil {
 		return Run{}, err
 	}
-	r.log.Info("file set queued", "run_id", run.ID, "bucket", run.Bucket, "dataset", datasetID, "folder", folder, "trigger", trigger)
+	r.log.Info("file set queued", "run_id", run.ID, "bucket", run.Bucket, "dataset", datasetID, "folder", folder,
+		"trigger", trigger, "replaces_run", run.Replaces)
 	r.enqueue(run)
 	return run, nil
+}
+
+// noteDuplicate records on a committed run that a trigger found its
+// content unchanged. Polls and the runner's own second looks see the same
+// objects by design and are not counted.
+func (r *Runner) noteDuplicate(ctx context.Context, run *Run, trigger string) {
+	if trigger == "poll" || trigger == "recheck" {
+		return
+	}
+	now := r.cfg.Now().UTC()
+	run.Duplicates++
+	run.LastDuplicateAt = &now
+	if err := r.runs.update(ctx, run); err != nil {
+		r.log.Warn("record a duplicate delivery", "run_id", run.ID, "error", err)
+	}
 }
 
 // Get returns a run of a tenant.

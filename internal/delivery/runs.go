@@ -46,9 +46,21 @@ type Run struct {
 	RowsAccepted int64 `json:"rows_accepted"`
 	RowsRejected int64 `json:"rows_rejected"`
 
-	SnapshotID int64            `json:"snapshot_id,string,omitempty"`
-	Files      []ingest.Summary `json:"files,omitempty"`
-	ReceiptKey string           `json:"receipt_key,omitempty"`
+	SnapshotID int64 `json:"snapshot_id,string,omitempty"`
+	// Version identifies the file set's content the run read: a digest of
+	// its files' names and ETags. A file set is ingested again only when
+	// its content changes.
+	Version string `json:"version,omitempty"`
+	// Replaces is the committed run of the same folder whose rows this
+	// run's snapshot replaces (a new version of the file set); 0 if none.
+	Replaces int64 `json:"replaces,omitempty"`
+	// Duplicates counts the triggers (a _SUCCESS written again, a replayed
+	// event, an API call) that found this committed run's content
+	// unchanged and so ingested nothing.
+	Duplicates      int              `json:"duplicates,omitempty"`
+	LastDuplicateAt *time.Time       `json:"last_duplicate_at,omitempty"`
+	Files           []ingest.Summary `json:"files,omitempty"`
+	ReceiptKey      string           `json:"receipt_key,omitempty"`
 
 	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
@@ -74,6 +86,20 @@ var migrations = []string{
 	)`,
 	`CREATE INDEX delivery_runs_fileset ON delivery_runs (bucket, dataset_id, folder)`,
 	`CREATE INDEX delivery_runs_dataset ON delivery_runs (tenant_id, dataset_id, id)`,
+	// Every file a committed run read, by content, to tell a partner when
+	// a file repeats one already ingested under another name.
+	`CREATE TABLE delivery_files (
+		dataset_id INTEGER NOT NULL,
+		etag TEXT NOT NULL,
+		key TEXT NOT NULL,
+		run_id INTEGER NOT NULL,
+		PRIMARY KEY (dataset_id, etag, key)
+	) WITHOUT ROWID`,
+	`INSERT OR IGNORE INTO delivery_files (dataset_id, etag, key, run_id)
+		SELECT r.dataset_id, json_extract(f.value, '$.etag'),
+			'` + DeliveryPrefix + `datasetId=' || r.dataset_id || '/' || r.folder || '/' || json_extract(f.value, '$.file'), r.id
+		FROM delivery_runs r, json_each(r.state, '$.files') f
+		WHERE r.status = 'committed' AND coalesce(json_extract(f.value, '$.etag'), '') != ''`,
 }
 
 // runStore keeps runs in the metadata database: the searchable columns
@@ -160,6 +186,44 @@ func (s runStore) forFileSet(ctx context.Context, fs FileSet) ([]Run, error) {
 		return nil, err
 	}
 	return scanRuns(rows)
+}
+
+// recordFiles indexes the files a committed run read by their content.
+func (s runStore) recordFiles(ctx context.Context, r *Run) error {
+	prefix := r.FileSet().Prefix()
+	return s.db.Write(ctx, func(tx *meta.Tx) error {
+		for _, f := range r.Files {
+			if f.ETag == "" {
+				continue
+			}
+			_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO delivery_files (dataset_id, etag, key, run_id)
+				VALUES (?, ?, ?, ?)`, r.DatasetID, f.ETag, prefix+f.File, r.ID)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// keysWithContent returns the keys of a dataset's ingested files that had
+// the given ETag, in key order.
+func (s runStore) keysWithContent(ctx context.Context, datasetID int64, etag string) ([]string, error) {
+	rows, err := s.db.SQL().QueryContext(ctx, `SELECT key FROM delivery_files
+		WHERE dataset_id = ? AND etag = ? ORDER BY key`, datasetID, etag)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }
 
 // unfinished returns the queued and running runs, oldest first.

@@ -138,6 +138,7 @@ type Summary struct {
 	BlankLines        int64    `json:"blank_lines,omitempty"`    // blank lines skipped
 	UnknownFields     []string `json:"unknown_fields,omitempty"` // JSON keys or Parquet columns the schema lacks, sorted
 	MissingFields     []string `json:"missing_fields,omitempty"` // optional fields a Parquet file has no column for
+	Warnings          []string `json:"warnings,omitempty"`       // what the caller noticed (e.g. content already ingested under another name)
 	FirstRejects      []Reject `json:"first_rejects,omitempty"`  // the first 100 rejects
 }
 

@@ -119,7 +119,10 @@ func BuildInstructions(in InstructionsInput) Instructions {
 			"the files of one folder form a file set and become one snapshot of the dataset; " +
 			"names starting with . or _ (such as Spark's .crc files) are skipped.",
 		Trigger: "When every file of a folder is written, add an empty object named _SUCCESS " +
-			"to the folder; that starts the ingestion of the folder, once.",
+			"to the folder; that starts the ingestion of the folder. Sending the same files again " +
+			"changes nothing. To correct a delivery, write the corrected files into the same folder: " +
+			"its new version replaces the old one's rows (a file under a new name is added, with a " +
+			"warning in the receipt when its content was delivered before).",
 	}
 	if in.AccessType == AccessIAMRole {
 		out.RoleARN = in.RoleARN

@@ -40,7 +40,8 @@ type Snapshot struct {
 // [catalog.WriteAppend] (the files are added) or [catalog.WriteOverwrite]
 // (they replace every current data file). summary is added to the
 // snapshot's summary (e.g. "inlet.file-set"); keys that Iceberg sets
-// itself (added-records, ...) are Iceberg's.
+// itself (added-records, ...) are Iceberg's. It is read once rows has
+// returned io.EOF, so that rows may add what it learnt while read.
 //
 // rows' columns are the table's, in order, with their types. They are
 // streamed: each batch is encoded into Parquet pages as it comes (pages
@@ -58,8 +59,12 @@ type Snapshot struct {
 // Checking [Catalog.CommittedFileSet] and then calling Commit is not
 // atomic: the caller serialises the ingestion of one file set.
 func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows Batches,
-	mode string, summary map[string]string,
+	mode string, summary map[string]string, opts ...CommitOption,
 ) (int64, error) {
+	var cfg commitConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if mode != catalog.WriteAppend && mode != catalog.WriteOverwrite {
 		return 0, fmt.Errorf("commit: unknown mode %q", mode)
 	}
@@ -89,7 +94,7 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows Batches,
 	var committed *table.Table
 	for attempt := 1; ; attempt++ {
 		mark := len(tracked.paths())
-		committed, err = commitOnce(ctx, tbl, mode, files, props)
+		committed, err = commitOnce(ctx, tbl, mode, files, props, cfg)
 		if err == nil {
 			break
 		}
@@ -128,6 +133,22 @@ func (c *Catalog) Commit(ctx context.Context, datasetID int64, rows Batches,
 	return snap.SnapshotID, nil
 }
 
+// CommitOption changes what a commit does besides adding its files.
+type CommitOption func(*commitConfig)
+
+type commitConfig struct {
+	replaceKey, replaceValue string
+}
+
+// Replacing makes an append replace the current data files that earlier
+// commits whose summary has key=value added: a new version of a file set
+// takes the place of the old one in the same snapshot, so its rows are
+// never counted twice. With no such file it is a plain append. An
+// overwrite replaces every file anyway.
+func Replacing(key, value string) CommitOption {
+	return func(c *commitConfig) { c.replaceKey, c.replaceValue = key, value }
+}
+
 // commitAttempts bounds how often an append overtaken by other commits is
 // tried again.
 const commitAttempts = 5
@@ -144,7 +165,7 @@ func conflictOr(err error) error {
 
 // commitOnce commits files to tbl as one snapshot, in one transaction.
 func commitOnce(ctx context.Context, tbl *table.Table, mode string, files []iceberg.DataFile,
-	props iceberg.Properties,
+	props iceberg.Properties, cfg commitConfig,
 ) (*table.Table, error) {
 	txn := tbl.NewTransaction()
 	if mode == catalog.WriteOverwrite {
@@ -154,7 +175,7 @@ func commitOnce(ctx context.Context, tbl *table.Table, mode string, files []iceb
 			return nil, fmt.Errorf("%w: %w", errStage, err)
 		}
 	}
-	if err := stage(ctx, txn, tbl, mode, files, props); err != nil {
+	if err := stage(ctx, txn, tbl, mode, files, props, cfg); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", errStage, mode, err)
 	}
 	return txn.Commit(ctx)
@@ -331,16 +352,23 @@ func writeDataFiles(ctx context.Context, tbl *table.Table, fsys icebergio.WriteF
 // replace every data file of the current snapshot (overwrite). A commit
 // with no file still makes a snapshot, which records the file set.
 func stage(ctx context.Context, txn *table.Transaction, tbl *table.Table, mode string,
-	files []iceberg.DataFile, props iceberg.Properties,
+	files []iceberg.DataFile, props iceberg.Properties, cfg commitConfig,
 ) error {
 	var current []iceberg.DataFile
-	if mode == catalog.WriteOverwrite && tbl.CurrentSnapshot() != nil {
+	switch {
+	case tbl.CurrentSnapshot() == nil:
+	case mode == catalog.WriteOverwrite:
 		tasks, err := tbl.Scan().PlanFiles(ctx)
 		if err != nil {
 			return fmt.Errorf("list current files: %w", err)
 		}
 		for _, t := range tasks {
 			current = append(current, t.File)
+		}
+	case cfg.replaceKey != "":
+		var err error
+		if current, err = filesAddedBy(tbl, cfg.replaceKey, cfg.replaceValue); err != nil {
+			return fmt.Errorf("list the files to replace: %w", err)
 		}
 	}
 	switch {
@@ -353,6 +381,42 @@ func stage(ctx context.Context, txn *table.Transaction, tbl *table.Table, mode s
 	default:
 		return txn.AddFiles(ctx, nil, props, false)
 	}
+}
+
+// filesAddedBy returns the current data files of tbl that were added by a
+// snapshot whose summary has key=value. A manifest entry keeps the id of
+// the snapshot that added its file, also when later commits carry it over.
+func filesAddedBy(tbl *table.Table, key, value string) ([]iceberg.DataFile, error) {
+	fsys, err := tbl.FS(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	manifests, err := tbl.CurrentSnapshot().Manifests(fsys)
+	if err != nil {
+		return nil, err
+	}
+	added := map[int64]bool{}
+	for _, s := range lineage(tbl) {
+		if s.Summary != nil && s.Summary.Properties[key] == value {
+			added[s.SnapshotID] = true
+		}
+	}
+	var out []iceberg.DataFile
+	for _, m := range manifests {
+		if m.ManifestContent() != iceberg.ManifestContentData {
+			continue
+		}
+		entries, err := m.FetchEntries(fsys, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if added[e.SnapshotID()] {
+				out = append(out, e.DataFile())
+			}
+		}
+	}
+	return out, nil
 }
 
 // CommittedFileSet finds the snapshot, among the current snapshot and its

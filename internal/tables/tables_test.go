@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -578,5 +579,63 @@ func TestCommitEmpty(t *testing.T) {
 	snaps, err := c.Snapshots(ctx, 2)
 	if err != nil || len(snaps) != 5 {
 		t.Fatalf("snapshots = %+v, %v; want 5", snaps, err)
+	}
+}
+
+// TestCommitReplacing: an append Replacing a file set takes the place of
+// the rows that file set's earlier commits added, in one snapshot, and
+// leaves every other file set's rows alone; with nothing to replace it is a
+// plain append.
+func TestCommitReplacing(t *testing.T) {
+	ctx := context.Background()
+	c := newCatalog(t)
+	if _, err := c.CreateTable(ctx, 3, testFields); err != nil {
+		t.Fatal(err)
+	}
+	commitSet := func(set string, replace bool, ids ...int64) {
+		t.Helper()
+		var rows []row
+		for _, id := range ids {
+			rows = append(rows, row{id: id, name: ptr(set)})
+		}
+		var opts []CommitOption
+		if replace {
+			opts = append(opts, Replacing("inlet.file-set", set))
+		}
+		summary := map[string]string{"inlet.file-set": set}
+		if _, err := c.Commit(ctx, 3, fromArrow(reader(t, record(t, rows))), catalog.WriteAppend, summary, opts...); err != nil {
+			t.Fatalf("Commit %s: %v", set, err)
+		}
+	}
+	ids := func() []int64 {
+		t.Helper()
+		var out []int64
+		for _, r := range scanAll(t, c, 3) {
+			out = append(out, r[0].(int64))
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	commitSet("a", true, 1, 2, 3) // nothing of a yet: an append
+	commitSet("b", false, 10, 11)
+	if got := ids(); !slices.Equal(got, []int64{1, 2, 3, 10, 11}) {
+		t.Fatalf("after a and b: ids %v", got)
+	}
+	commitSet("a", true, 1, 2, 3, 4) // a's second version
+	if got := ids(); !slices.Equal(got, []int64{1, 2, 3, 4, 10, 11}) {
+		t.Errorf("after a's second version: ids %v; want a's 4 rows and b's 2", got)
+	}
+	commitSet("a", true, 5) // a's third: replaces the second, whose files replaced the first's
+	if got := ids(); !slices.Equal(got, []int64{5, 10, 11}) {
+		t.Errorf("after a's third version: ids %v; want 5, 10, 11", got)
+	}
+	commitSet("b", false, 12) // without Replacing, a plain append
+	if got := ids(); !slices.Equal(got, []int64{5, 10, 11, 12}) {
+		t.Errorf("after b's plain append: ids %v", got)
+	}
+	snaps, err := c.Snapshots(ctx, 3)
+	if err != nil || len(snaps) != 5 {
+		t.Fatalf("snapshots: %d, %v; want 5", len(snaps), err)
 	}
 }
