@@ -314,7 +314,7 @@ func (e *env) receipt(bucket string, datasetID int64, folder string) receiptDoc 
 // that file order does not matter.
 func (e *env) rows(datasetID int64) [][]any {
 	e.t.Helper()
-	_, rows, err := e.tbl.Scan(context.Background(), datasetID, 0, 0)
+	_, rows, err := e.tbl.Scan(context.Background(), datasetID, -1, 0)
 	if errors.Is(err, tables.ErrNoSuchTable) {
 		return nil
 	}

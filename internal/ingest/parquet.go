@@ -48,6 +48,7 @@ const (
 	pqDouble
 	pqFloat
 	pqIntToDouble
+	pqUIntToDouble
 	pqDecimalInt
 	pqDecimalBytes
 	pqBool
@@ -246,8 +247,13 @@ func pqConversion(c *parquet.Column, typ string) (pqConv, int32, bool) {
 		case parquet.Float:
 			return pqFloat, 0, true
 		case parquet.Int32, parquet.Int64:
-			switch lt.(type) {
-			case nil, *format.IntType:
+			switch t := lt.(type) {
+			case nil:
+				return pqIntToDouble, 0, true
+			case *format.IntType:
+				if !t.IsSigned {
+					return pqUIntToDouble, 0, true
+				}
 				return pqIntToDouble, 0, true
 			}
 		}
@@ -352,6 +358,16 @@ func (p *parquetReader) row(f *File, b *Batch, row parquet.Row) {
 	b.Rows++
 }
 
+// unsigned reads an INT32 or INT64 value of an unsigned column: its bits
+// are the number's, which a signed reading would turn negative above the
+// signed maximum.
+func unsigned(v parquet.Value) uint64 {
+	if v.Kind() == parquet.Int32 {
+		return uint64(v.Uint32())
+	}
+	return v.Uint64()
+}
+
 // value converts one Parquet value. p.text is left holding the value's
 // text for a reject.
 func (p *parquetReader) value(c *Column, fd *field, pc pqColumn, v parquet.Value) string {
@@ -366,10 +382,7 @@ func (p *parquetReader) value(c *Column, fd *field, pc pqColumn, v parquet.Value
 	case pqLong:
 		return appendLong(c, fd, v.Int64(), &p.text)
 	case pqULong:
-		u := v.Uint64()
-		if v.Kind() == parquet.Int32 {
-			u = uint64(v.Uint32())
-		}
+		u := unsigned(v)
 		if u > math.MaxInt64 {
 			p.text = strconv.AppendUint(p.text, u, 10)
 			return reasonLongRange
@@ -381,6 +394,8 @@ func (p *parquetReader) value(c *Column, fd *field, pc pqColumn, v parquet.Value
 		return appendDouble(c, fd, float64(v.Float()), &p.text)
 	case pqIntToDouble:
 		return appendDouble(c, fd, float64(v.Int64()), &p.text)
+	case pqUIntToDouble:
+		return appendDouble(c, fd, float64(unsigned(v)), &p.text)
 	case pqDecimalInt:
 		x, r := decimalToDouble(strconv.FormatInt(v.Int64(), 10), pc.scale)
 		if r != "" {

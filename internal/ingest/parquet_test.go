@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math"
 	"reflect"
 	"testing"
 
@@ -66,5 +67,41 @@ func TestParquetCorrupt(t *testing.T) {
 		bad := append([]byte(nil), data...)
 		bad[i] ^= 0xff
 		readFile(t, bad, "bad.parquet", fields, parquetCfg, Options{})
+	}
+}
+
+// TestParquetUnsigned: unsigned INT32 and INT64 columns (DuckDB's UINTEGER
+// and UBIGINT) keep their value above the signed maximum: as doubles, and
+// as longs up to the long's range, beyond which the row is rejected.
+func TestParquetUnsigned(t *testing.T) {
+	schema := parquet.NewSchema("t", parquet.Group{
+		"u32": parquet.Uint(32),
+		"u64": parquet.Uint(64),
+		"l64": parquet.Uint(64),
+	})
+	row := func(u32 uint32, u64, l64 uint64) parquet.Row {
+		return parquet.Row{parquet.Int64Value(int64(l64)).Level(0, 0, 0),
+			parquet.Int32Value(int32(u32)).Level(0, 0, 1), parquet.Int64Value(int64(u64)).Level(0, 0, 2)}
+	}
+	data := parquetRows(t, schema, []parquet.Row{
+		row(math.MaxUint32, math.MaxUint64, 1),
+		row(1<<31, 1e19, math.MaxInt64),
+		row(7, 1<<63, 1<<63), // the long is past int64: rejected
+	})
+	fields := []catalog.Field{
+		fld("u32", catalog.TypeDouble, true),
+		fld("u64", catalog.TypeDouble, true),
+		fld("l64", catalog.TypeLong, true),
+	}
+	res := readFile(t, data, "u.parquet", fields, parquetCfg, Options{})
+	want := [][]any{
+		{float64(math.MaxUint32), float64(math.MaxUint64), int64(1)},
+		{float64(1 << 31), 1e19, int64(math.MaxInt64)},
+	}
+	if !reflect.DeepEqual(res.rows, want) || res.err != nil {
+		t.Errorf("rows = %v, err %v; want %v", res.rows, res.err, want)
+	}
+	if len(res.rejects) != 1 || res.rejects[0].Field != "l64" {
+		t.Errorf("rejects = %+v; want the third row's l64", res.rejects)
 	}
 }

@@ -19,8 +19,9 @@ const (
 )
 
 // Scan reads the table's current snapshot through iceberg-go's scan and
-// returns the column names and, skipping offset rows, at most limit rows
-// (all of them if limit <= 0). The order is stable between calls on the
+// returns the column names and, skipping offset rows, at most limit rows:
+// none for 0 (the columns alone), all of them for a negative limit, which
+// only callers that know the table is small may ask for. The order is stable between calls on the
 // same snapshot: older commits first, then by data file. Values are
 // string, int64, float64, bool, a date as "YYYY-MM-DD" ([DateFormat]), a
 // timestamp in RFC 3339 with microseconds in UTC ([TimestampFormat]), or
@@ -43,23 +44,32 @@ func (c *Catalog) Scan(ctx context.Context, datasetID int64, limit, offset int64
 		columns[i] = f.Name
 	}
 	rows := [][]any{}
+	if limit == 0 {
+		return columns, rows, nil
+	}
 	skip := offset
 	for rec, err := range batches {
 		if err != nil {
 			return nil, nil, fmt.Errorf("scan: read: %w", err)
 		}
+		if err := ctx.Err(); err != nil {
+			rec.Release()
+			return nil, nil, fmt.Errorf("scan: %w", err)
+		}
 		n := rec.NumRows()
-		for i := int64(0); i < n && (limit <= 0 || int64(len(rows)) < limit); i++ {
-			if skip > 0 {
-				skip--
-				continue
-			}
+		if skip >= n { // a whole batch before the page
+			skip -= n
+			rec.Release()
+			continue
+		}
+		for i := skip; i < n && (limit < 0 || int64(len(rows)) < limit); i++ {
 			row := make([]any, rec.NumCols())
 			for j, col := range rec.Columns() {
 				row[j] = value(col, int(i))
 			}
 			rows = append(rows, row)
 		}
+		skip = 0
 		rec.Release()
 		if limit > 0 && int64(len(rows)) >= limit {
 			break

@@ -123,7 +123,7 @@ func commit(t testing.TB, c *Catalog, id int64, mode string, set string, rows ..
 
 func scanAll(t testing.TB, c *Catalog, id int64) [][]any {
 	t.Helper()
-	cols, rows, err := c.Scan(context.Background(), id, 0, 0)
+	cols, rows, err := c.Scan(context.Background(), id, -1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,6 +253,16 @@ func TestCreateCommitScan(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(page, want[2:]) {
 		t.Fatalf("Scan(limit 10, offset 2) = %v, %v; want %v", page, err, want[2:])
 	}
+	// Limit 0 is the columns alone, as LIMIT 0 in SQL; it never means all.
+	cols, page, err := c.Scan(ctx, 7, 0, 0)
+	if err != nil || len(page) != 0 || len(cols) != len(testFields) {
+		t.Fatalf("Scan(limit 0) = %v, %d rows, %v; want the columns and no row", cols, len(page), err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := c.Scan(cancelled, 7, 10, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Scan with its caller gone: %v; want context.Canceled", err)
+	}
 
 	snaps, err := c.Snapshots(ctx, 7)
 	if err != nil {
@@ -348,7 +358,7 @@ func TestErrors(t *testing.T) {
 	if _, err := c.MetadataLocation(ctx, 5); !errors.Is(err, ErrNoSuchTable) {
 		t.Errorf("MetadataLocation(missing) = %v; want ErrNoSuchTable", err)
 	}
-	if _, _, err := c.Scan(ctx, 5, 0, 0); !errors.Is(err, ErrNoSuchTable) {
+	if _, _, err := c.Scan(ctx, 5, -1, 0); !errors.Is(err, ErrNoSuchTable) {
 		t.Errorf("Scan(missing) = %v; want ErrNoSuchTable", err)
 	}
 	if _, err := c.Commit(ctx, 5, fromArrow(reader(t, record(t, []row{{id: 1}}))), catalog.WriteAppend, nil); !errors.Is(err, ErrNoSuchTable) {
