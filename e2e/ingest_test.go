@@ -605,6 +605,16 @@ func TestIngestCrash(t *testing.T) {
 	if carrying != 1 || len(info.Snapshots) != 1 || info.Snapshots[0].ID != run.SnapshotID {
 		t.Errorf("snapshots = %+v; want exactly one, %d, carrying the file set", info.Snapshots, run.SnapshotID)
 	}
+	// The data file the killed run was writing is gone: the data directory
+	// holds the snapshot's files and no other, so that a reader globbing it
+	// counts every row once.
+	if len(info.Snapshots) == 1 {
+		dataDir := filepath.Join(s.dataDir, "warehouse", "inlet.db", fmt.Sprintf("dataset_%d", ds), "data")
+		found, _ := filepath.Glob(filepath.Join(dataDir, "*.parquet"))
+		if want := info.Snapshots[0].Summary["total-data-files"]; strconv.Itoa(len(found)) != want {
+			t.Errorf("%d Parquet files in %s; the snapshot holds %s", len(found), dataDir, want)
+		}
+	}
 
 	// Every id once, with its own row.
 	export := filepath.Join(t.TempDir(), "big.csv")

@@ -91,6 +91,11 @@ func newConsole(ctx context.Context, cfg serveConfig, db *meta.DB, cloudURL stri
 	if err := tbl.SetCodec(cfg.ParquetCodec); err != nil {
 		return nil, err
 	}
+	// No commit runs yet: data files no snapshot holds were left by a
+	// commit a crash interrupted.
+	if _, _, err := tbl.SweepOrphans(ctx, time.Now()); err != nil {
+		log.Warn("sweep the warehouse", "err", err)
+	}
 	runner, err := delivery.New(ctx, delivery.Config{
 		DB: db, Catalog: cat, Tables: tbl, S3: pc.S3, Dir: filepath.Join(cfg.Data, "ingest"), Logger: log,
 	})
