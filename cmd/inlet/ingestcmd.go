@@ -106,6 +106,11 @@ func printRun(w io.Writer, r map[string]any) {
 		}
 	}
 	tw.Flush()
+	if ws, ok := r["warnings"].([]any); ok {
+		for _, x := range ws {
+			fmt.Fprintf(w, "warning: %v\n", x)
+		}
+	}
 	if files, ok := r["files"].([]any); ok {
 		fmt.Fprintln(w, "files:")
 		for _, f := range files {

@@ -279,6 +279,7 @@ type receiptDoc struct {
 	SnapshotID   int64            `json:"snapshot_id,string"`
 	RowsAccepted int64            `json:"rows_accepted"`
 	RowsRejected int64            `json:"rows_rejected"`
+	Warnings     []string         `json:"warnings"`
 	Files        []ingest.Summary `json:"files"`
 }
 
@@ -616,6 +617,22 @@ func TestOverwrite(t *testing.T) {
 	wantRows(t, e.rows(ds.ID), [][]any{{int64(10), "x", 10.0}, {int64(11), "y", 11.0}})
 	if snaps := e.snapshots(ds.ID); len(snaps) != 2 || snaps[1].ID != run.SnapshotID {
 		t.Errorf("snapshots = %+v; want 2, the last %d", snaps, run.SnapshotID)
+	}
+	if len(run.Warnings) != 0 {
+		t.Errorf("warnings of a file set with rows: %q", run.Warnings)
+	}
+
+	// A file set without rows empties the dataset, as an overwrite must,
+	// and says so in the run and the receipt.
+	e.deliver(ds.ID, "d3", file{"a.csv", []byte("id,name,amount\n")})
+	run = waitRun(t, r, e.tenant.ID, ds.ID, "d3")
+	wantStatus(t, run, delivery.StatusCommitted)
+	wantRows(t, e.rows(ds.ID), nil)
+	if len(run.Warnings) != 1 || !strings.Contains(run.Warnings[0], "the dataset is now empty") {
+		t.Errorf("warnings of the empty overwrite: %q", run.Warnings)
+	}
+	if rc := e.receipt(e.src.Bucket, ds.ID, "d3"); len(rc.Warnings) != 1 {
+		t.Errorf("receipt warnings: %q; want the empty overwrite's", rc.Warnings)
 	}
 }
 

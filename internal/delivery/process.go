@@ -66,6 +66,7 @@ func (r *Runner) process(ctx context.Context, id int64) {
 
 	run.Status, run.StartedAt = StatusRunning, &start
 	run.Error, run.Files, run.RowsAccepted, run.RowsRejected, run.FilesDone, run.BytesDone = "", nil, 0, 0, 0, 0
+	run.Warnings = nil
 	if err := r.runs.update(ctx, &run); err != nil {
 		log.Error("mark run running", "error", err)
 		return
@@ -183,6 +184,9 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 		return fmt.Errorf("commit the snapshot: %w", err)
 	}
 	run.SnapshotID = snap
+	if mode == catalog.WriteOverwrite && run.RowsAccepted == 0 {
+		run.Warnings = append(run.Warnings, "the file set has no rows: as the dataset's write mode is overwrite, the dataset is now empty")
+	}
 	return nil
 }
 
@@ -451,6 +455,7 @@ type receipt struct {
 	RowsRejected int64            `json:"rows_rejected"`
 	Version      string           `json:"version,omitempty"`
 	Replaces     int64            `json:"replaces_run,omitempty"`
+	Warnings     []string         `json:"warnings,omitempty"`
 	Files        []ingest.Summary `json:"files"`
 	FinishedAt   *time.Time       `json:"finished_at,omitempty"`
 }
@@ -461,7 +466,7 @@ func (r *Runner) writeReceipt(ctx context.Context, run *Run) {
 	rc := receipt{
 		RunID: run.ID, DatasetID: run.DatasetID, Folder: run.Folder, Status: run.Status, Error: run.Error,
 		SnapshotID: run.SnapshotID, RowsAccepted: run.RowsAccepted, RowsRejected: run.RowsRejected,
-		Version: run.Version, Replaces: run.Replaces, Files: run.Files, FinishedAt: run.FinishedAt,
+		Version: run.Version, Replaces: run.Replaces, Warnings: run.Warnings, Files: run.Files, FinishedAt: run.FinishedAt,
 	}
 	if rc.Files == nil {
 		rc.Files = []ingest.Summary{}

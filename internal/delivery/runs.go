@@ -57,7 +57,9 @@ type Run struct {
 	// Duplicates counts the triggers (a _SUCCESS written again, a replayed
 	// event, an API call) that found this committed run's content
 	// unchanged and so ingested nothing.
-	Duplicates      int              `json:"duplicates,omitempty"`
+	Duplicates int `json:"duplicates,omitempty"`
+	// Warnings are what the run noticed about the whole file set.
+	Warnings        []string         `json:"warnings,omitempty"`
 	LastDuplicateAt *time.Time       `json:"last_duplicate_at,omitempty"`
 	Files           []ingest.Summary `json:"files,omitempty"`
 	ReceiptKey      string           `json:"receipt_key,omitempty"`

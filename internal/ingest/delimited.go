@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -246,6 +247,11 @@ func (d *delimited) matchHeader(f *File) error {
 				msg += " (names are case-sensitive)"
 				return f.fileErr("%s", msg)
 			}
+		}
+		if strings.Contains(u, "\r") {
+			// Old Mac line ends: the whole file reads as one line.
+			msg += " (the header holds a carriage return: lines must end with LF or CRLF, not CR alone)"
+			return f.fileErr("%s", msg)
 		}
 	}
 	return f.fileErr("%s", msg)
@@ -654,6 +660,8 @@ func (r *recs) add(rec []byte, fields [][]byte, quoted []bool, line int64) {
 }
 
 func (r *recs) bad(line, lines int64, value []byte, reason string) {
+	// The record's line ending is not part of what the partner wrote in it.
+	value = bytes.TrimSuffix(bytes.TrimSuffix(value, []byte("\n")), []byte("\r"))
 	r.bads = append(r.bads, badRec{line: line, lines: lines,
 		value: bytes.Clone(value[:min(len(value), 4*maxRejectValue)]), reason: reason})
 }

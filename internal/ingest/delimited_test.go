@@ -45,8 +45,9 @@ func TestDelimited(t *testing.T) {
 		{"too many fields", noHeader, "x,y,z\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "x,y,z", Reason: "3 fields where 2 are expected"}}},
 		{"too few fields", noHeader, "x\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "x", Reason: "1 fields where 2 are expected"}}},
 		{"trailing delimiter without header", noHeader, "x,y,\n", nil, []Reject{{Line: 1, Value: "x,y,", Reason: "3 fields where 2 are expected"}}},
-		{"text after closing quote", noHeader, "\"x\"y,z\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "\"x\"y,z\n", Reason: "text after closing quote"}}},
-		{"text after quote lines later", noHeader, "v,w\n\"x,y\nz\"q,w\nu,t\n", [][]any{{"v", "w"}, {"u", "t"}}, []Reject{{Line: 2, Lines: 2, Value: "\"x,y\nz\"q,w\n", Reason: "text after closing quote"}}},
+		{"text after closing quote", noHeader, "\"x\"y,z\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "\"x\"y,z", Reason: "text after closing quote"}}},
+		{"text after closing quote, CRLF", noHeader, "\"x\"y,z\r\nv,w\r\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Value: "\"x\"y,z", Reason: "text after closing quote"}}},
+		{"text after quote lines later", noHeader, "v,w\n\"x,y\nz\"q,w\nu,t\n", [][]any{{"v", "w"}, {"u", "t"}}, []Reject{{Line: 2, Lines: 2, Value: "\"x,y\nz\"q,w", Reason: "text after closing quote"}}},
 		{"too many fields raw", noHeader, "12,\"say \"\"hi\"\"\",x\n", nil, []Reject{{Line: 1, Value: `12,"say ""hi""",x`, Reason: "3 fields where 2 are expected"}}},
 		{"too few fields over lines raw", noHeader, "\"a\"\"\nb\"\nv,w\n", [][]any{{"v", "w"}}, []Reject{{Line: 1, Lines: 2, Value: "\"a\"\"\nb\"", Reason: "1 fields where 2 are expected"}}},
 		{"tsv quote none", catalog.FileConfig{Format: catalog.FormatTSV, Quote: catalog.QuoteNone}, "\"x\t3\"\n\"\"\t\"\n", [][]any{{`"x`, `3"`}, {`""`, `"`}}, nil},
@@ -163,6 +164,7 @@ func TestFileLevel(t *testing.T) {
 		{"dup.csv", []byte("id,id\n"), csvHeader, 0, StatusFailed, `header: column "id" appears twice`, "none"},
 		{"missing.csv", []byte("id\n1\n"), csvHeader, 0, StatusFailed, `header does not match the schema: column "name" is missing`, "none"},
 		{"extra.csv", []byte("id,name,x\n1\n"), csvHeader, 0, StatusFailed, `header does not match the schema: column "x" is not in the schema`, "none"},
+		{"cr-only.csv", []byte("id,name\r1,a\r2,b\r"), csvHeader, 0, StatusFailed, `header does not match the schema: column "name\r1" is not in the schema; column "a\r2" is not in the schema; column "b" is not in the schema; column "name" is missing (the header holds a carriage return: lines must end with LF or CRLF, not CR alone)`, "none"},
 		{"notparquet.parquet", csv, parquetCfg, 0, StatusFailed, "", "none"},
 	}
 	for _, tt := range tests {
