@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -260,6 +261,37 @@ func TestCase22(t *testing.T) {
 				t.Errorf("reject lines = %v; want %v", got, want)
 			}
 		})
+	}
+
+	// Memory stays bounded: past the record limit, a longer line costs no
+	// more memory. Lines of 3 and 30 MiB with a 1 MiB limit allocate alike,
+	// a few times the limit at most.
+	const limit = 1 << 20
+	for _, size := range []int{3 << 20, 30 << 20} {
+		line := append([]byte("id,name,amount\n1,a,1\n2,\""), bytes.Repeat([]byte("x"), size)...)
+		line = append(line, "\",2\n3,c,3\n"...)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f, err := Open(bytes.NewReader(line), "long.csv", fields, csvHeader, Options{MaxRecordBytes: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := 0
+		for {
+			b, err := f.Next()
+			if err != nil {
+				break
+			}
+			rows += b.Rows
+		}
+		f.Close()
+		runtime.ReadMemStats(&after)
+		allocated := after.TotalAlloc - before.TotalAlloc
+		if rows != 2 || allocated > 8*limit {
+			t.Errorf("a %d MiB line with a %d MiB limit: %d rows, %d KiB allocated; want 2 rows and at most %d KiB",
+				size>>20, limit>>20, rows, allocated>>10, 8*limit>>10)
+		}
 	}
 }
 
