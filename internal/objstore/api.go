@@ -180,6 +180,7 @@ var _ interface {
 	// (length -1 to the end).
 	GetObject(ctx context.Context, bucket, key string, offset, length int64) (ObjectMeta, Reader, error)
 	DeleteObject(ctx context.Context, bucket, key string) error // missing key is not an error
+	DeleteObjectIf(ctx context.Context, bucket, key, ifMatch string) error
 	UpdateObjectMeta(ctx context.Context, bucket, key string, fn func(*ObjectMeta) error) (ObjectMeta, error)
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 

@@ -150,25 +150,39 @@ func (c cachedReader) QueryRowContext(ctx context.Context, query string, args ..
 // object. As on AWS, If-Match on a missing key is ErrNoSuchKey.
 func checkConditions(exists bool, etag string, opts *PutOptions) error {
 	if opts.IfNoneMatch != "" && exists &&
-		(strings.TrimSpace(opts.IfNoneMatch) == "*" || etagListed(opts.IfNoneMatch, etag)) {
+		(strings.TrimSpace(opts.IfNoneMatch) == "*" || etagListed(opts.IfNoneMatch, etag, false)) {
 		return ErrPreconditionFailed
 	}
-	if opts.IfMatch != "" {
-		if !exists {
-			return ErrNoSuchKey
-		}
-		if strings.TrimSpace(opts.IfMatch) != "*" && !etagListed(opts.IfMatch, etag) {
-			return ErrPreconditionFailed
-		}
+	return checkIfMatch(exists, etag, opts.IfMatch)
+}
+
+// checkIfMatch evaluates If-Match against the current object: "*" for any,
+// else one of the listed ETags; on a missing key it is ErrNoSuchKey.
+func checkIfMatch(exists bool, etag, ifMatch string) error {
+	if ifMatch == "" {
+		return nil
+	}
+	if !exists {
+		return ErrNoSuchKey
+	}
+	if strings.TrimSpace(ifMatch) != "*" && !etagListed(ifMatch, etag, true) {
+		return ErrPreconditionFailed
 	}
 	return nil
 }
 
-// etagListed reports whether a comma-separated list of (quoted or weak)
-// ETags names etag.
-func etagListed(list, etag string) bool {
+// etagListed reports whether a comma-separated list of quoted ETags names
+// etag. strong is If-Match's comparison (RFC 9110): a weak tag (W/"...")
+// never matches; If-None-Match compares weakly.
+func etagListed(list, etag string, strong bool) bool {
 	for _, e := range strings.Split(list, ",") {
-		e = strings.TrimPrefix(strings.TrimSpace(e), "W/")
+		e = strings.TrimSpace(e)
+		if strings.HasPrefix(e, "W/") {
+			if strong {
+				continue
+			}
+			e = e[2:]
+		}
 		if strings.Trim(e, `"`) == etag {
 			return true
 		}
@@ -327,13 +341,23 @@ func (s *Store) GetObject(ctx context.Context, bucket, key string, offset, lengt
 
 // DeleteObject deletes an object; a missing key is not an error.
 func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+	return s.DeleteObjectIf(ctx, bucket, key, "")
+}
+
+// DeleteObjectIf deletes an object if its ETag is one ifMatch lists ("*"
+// for any, "" for no condition), atomically with the check: else
+// ErrPreconditionFailed, or ErrNoSuchKey when the key is missing.
+func (s *Store) DeleteObjectIf(ctx context.Context, bucket, key, ifMatch string) error {
 	var removed []string
 	err := s.db.Write(ctx, func(tx *meta.Tx) error {
 		old, err := currentVersion(tx, bucket, key)
 		if errors.Is(err, ErrNoSuchKey) {
-			return nil
+			return checkIfMatch(false, "", ifMatch)
 		}
 		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(true, old.etag, ifMatch); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(bg, "DELETE FROM objects WHERE bucket = ? AND key = ?", bucket, key)

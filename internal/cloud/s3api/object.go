@@ -303,7 +303,7 @@ func checkConditions(h http.Header, m objstore.ObjectMeta, ifMatch, ifNoneMatch,
 	}
 	lm := m.LastModified.Truncate(time.Second)
 
-	if matchSet && !etagMatches(h.Get(ifMatch), m.ETag) {
+	if matchSet && !etagMatches(h.Get(ifMatch), m.ETag, true) {
 		return fail
 	}
 	if !matchSet {
@@ -311,7 +311,7 @@ func checkConditions(h http.Header, m objstore.ObjectMeta, ifMatch, ifNoneMatch,
 			return fail
 		}
 	}
-	if noneSet && etagMatches(h.Get(ifNoneMatch), m.ETag) {
+	if noneSet && etagMatches(h.Get(ifNoneMatch), m.ETag, false) {
 		return notMod
 	}
 	if !noneSet {
@@ -322,10 +322,18 @@ func checkConditions(h http.Header, m objstore.ObjectMeta, ifMatch, ifNoneMatch,
 	return nil
 }
 
-func etagMatches(list, etag string) bool {
+// etagMatches reports whether a conditional header's list names etag ("*"
+// names any). strong is If-Match's comparison (RFC 9110): a weak tag
+// (W/"...") never matches; If-None-Match compares weakly.
+func etagMatches(list, etag string, strong bool) bool {
 	for _, e := range strings.Split(list, ",") {
 		e = strings.TrimSpace(e)
-		e = strings.TrimPrefix(e, "W/")
+		if strings.HasPrefix(e, "W/") {
+			if strong {
+				continue
+			}
+			e = e[2:]
+		}
 		if e == "*" || strings.Trim(e, `"`) == etag {
 			return true
 		}
@@ -397,7 +405,8 @@ func (s *Server) deleteObject(q *request) error {
 	if err := versionParam(q); err != nil {
 		return err
 	}
-	if err := s.cfg.Store.DeleteObject(q.r.Context(), q.bucket, q.key); err != nil {
+	// A conditional delete (If-Match) is checked with the delete, atomically.
+	if err := s.cfg.Store.DeleteObjectIf(q.r.Context(), q.bucket, q.key, q.r.Header.Get("If-Match")); err != nil {
 		return err
 	}
 	q.w.WriteHeader(204)
@@ -409,6 +418,7 @@ type deleteRequest struct {
 	Objects []struct {
 		Key       string
 		VersionID string `xml:"VersionId"`
+		ETag      string // deletes the object only if this is its ETag
 	} `xml:"Object"`
 }
 
@@ -431,7 +441,11 @@ type deleteError struct {
 }
 
 func (s *Server) deleteObjects(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
+	// Each key is authorized on its own, as s3:DeleteObject on the object
+	// (a Deny on a prefix holds, a grant on a prefix suffices); a key
+	// refused gets AccessDenied in the reply and the others go on.
+	b, err := s.loadBucket(q, q.bucket)
+	if err != nil {
 		return err
 	}
 	u, err := s.receiveBody(q, "")
@@ -464,7 +478,9 @@ func (s *Server) deleteObjects(q *request) error {
 		case o.VersionID != "" && o.VersionID != "null":
 			err = newError("NoSuchVersion")
 		default:
-			err = s.cfg.Store.DeleteObject(q.r.Context(), q.bucket, o.Key)
+			if err = s.authorize(q, b, access{key: o.Key}); err == nil {
+				err = s.cfg.Store.DeleteObjectIf(q.r.Context(), q.bucket, o.Key, o.ETag)
+			}
 		}
 		if err != nil {
 			e := toWire(err)
@@ -641,8 +657,10 @@ func (s *Server) copyObject(q *request) error {
 		return err
 	}
 	defer rd.Close()
+	// If-Match and If-None-Match are about the destination, as on PUT.
 	obj, err := s.cfg.Store.PutObject(q.r.Context(), rd, objstore.PutOptions{
 		Meta: m, Size: src.Size, ChecksumAlgorithm: alg,
+		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 	})
 	if err != nil {
 		return err
