@@ -217,8 +217,7 @@ func wantAPIError(t *testing.T, what string, err error, code string, status int)
 	}
 }
 
-// inputPath is the path of a shared case input; the shared directory sits
-// beside the repository.
+// inputPath is the path of a field case's input (testdata/cases/inputs).
 func inputPath(t *testing.T, name string) string {
 	t.Helper()
 	p := filepath.Join("..", "..", "testdata", "cases", "inputs", name)

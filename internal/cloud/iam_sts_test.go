@@ -19,6 +19,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"inlet/internal/bucketconf"
@@ -639,4 +640,104 @@ func TestSTSExpiredSession(t *testing.T) {
 	wantAPIError(t, "S3 with an expired session", listBucket(short, s.bucket), "ExpiredToken", http.StatusBadRequest)
 	_, err = short.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantAPIError(t, "GetCallerIdentity with an expired session", err, "ExpiredToken", http.StatusBadRequest)
+}
+
+// TestSTSSessionOutlivesNoPrincipal: a session belongs to the user or role
+// it was issued for, by unique id. Deleting that principal ends it, and a
+// user or role created again under the same name, with the same
+// permissions, does not bring it back.
+func TestSTSSessionOutlivesNoPrincipal(t *testing.T) {
+	s := newSTSEnv(t)
+	ctx := context.Background()
+	sessionOf := func(c *ststypes.Credentials) principal {
+		return s.as(s.root.account, aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId),
+			SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)})
+	}
+	access := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::%s"}]}`, s.bucket)
+
+	// A user's session token.
+	carol := s.newUser(t, s.root, "carol", access)
+	tok, err := carol.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(3600)})
+	if err != nil {
+		t.Fatalf("GetSessionToken: %v", err)
+	}
+	userSession := sessionOf(tok.Credentials)
+	if err := listBucket(userSession, s.bucket); err != nil {
+		t.Fatalf("the user's session before any change: %v", err)
+	}
+	// A role's session.
+	role, err := s.caller.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(s.roleARN), RoleSessionName: aws.String("w1")})
+	if err != nil {
+		t.Fatalf("AssumeRole: %v", err)
+	}
+	roleSession := sessionOf(role.Credentials)
+	if err := listBucket(roleSession, s.bucket); err != nil {
+		t.Fatalf("the role's session before any change: %v", err)
+	}
+
+	deleteUser := func(name string) {
+		t.Helper()
+		keys, err := s.root.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys.AccessKeyMetadata {
+			if _, err := s.root.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(name), AccessKeyId: k.AccessKeyId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.root.iam.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("access")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.root.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deleteRole := func(name string) {
+		t.Helper()
+		pols, err := s.root.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pols.PolicyNames {
+			if _, err := s.root.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.root.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	deleteUser("carol")
+	deleteRole("worker")
+	if err := listBucket(userSession, s.bucket); err == nil {
+		t.Error("the session of a deleted user still lists the bucket")
+	}
+	if err := listBucket(roleSession, s.bucket); err == nil {
+		t.Error("the session of a deleted role still lists the bucket")
+	}
+
+	// The same names again, with the same permissions (and the role
+	// trusting everyone in the account): the old sessions stay dead.
+	s.newUser(t, s.root, "carol", access)
+	trustAll := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, s.root.account)
+	newRole(t, s.root, "worker", trustAll, access)
+	for _, c := range []struct {
+		name string
+		p    principal
+	}{{"user", userSession}, {"role", roleSession}} {
+		err := listBucket(c.p, s.bucket)
+		if err == nil {
+			t.Errorf("the %s session works again once its principal's name is taken by a new one", c.name)
+			continue
+		}
+		if code := errCode(err); code != "InvalidToken" && code != "AccessDenied" && code != "InvalidClientTokenId" {
+			t.Errorf("the %s session after the name was taken again: %v; want a refusal of the token", c.name, err)
+		}
+	}
+	if _, err := roleSession.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+		t.Error("GetCallerIdentity with the old role session succeeded")
+	}
 }

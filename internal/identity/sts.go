@@ -24,6 +24,7 @@ var (
 type SessionSpec struct {
 	AccountID   string
 	UserName    string // GetSessionToken: the user the session acts as ("" for root)
+	UserID      string // that user's unique id (AIDA...)
 	Role        *Role  // AssumeRole: the role assumed
 	SessionName string
 	Duration    time.Duration
@@ -50,6 +51,7 @@ type sessionClaims struct {
 	AccessKeyID string `json:"k"`
 	AccountID   string `json:"a"`
 	UserName    string `json:"u,omitempty"`
+	UserID      string `json:"ui,omitempty"`
 	RoleName    string `json:"r,omitempty"`
 	RoleID      string `json:"ri,omitempty"`
 	RolePath    string `json:"rp,omitempty"`
@@ -72,6 +74,7 @@ func (s *Store) IssueSession(spec SessionSpec) (Session, error) {
 		AccessKeyID: "ASIA" + randomString(16, idAlphabet),
 		AccountID:   spec.AccountID,
 		UserName:    spec.UserName,
+		UserID:      spec.UserID,
 		SessionName: spec.SessionName,
 		Policy:      spec.Policy,
 		Expires:     exp.Unix(),
@@ -125,6 +128,7 @@ func (c sessionClaims) principal() Principal {
 		p.UserID = c.RoleID + ":" + c.SessionName
 	case c.UserName != "":
 		p.ARN = "arn:aws:iam::" + c.AccountID + ":user/" + c.UserName
+		p.UserID = c.UserID
 	default:
 		p.ARN = "arn:aws:iam::" + c.AccountID + ":root"
 		p.UserID = c.AccountID
@@ -151,7 +155,32 @@ func (s *Store) Authenticate(ctx context.Context, accessKeyID, token string) (Pr
 	if time.Now().Unix() >= c.Expires {
 		return Principal{}, ErrExpiredToken
 	}
+	if err := s.checkSessionPrincipal(ctx, c); err != nil {
+		return Principal{}, err
+	}
 	return c.principal(), nil
+}
+
+// checkSessionPrincipal holds a session to the very user or role it was
+// issued for, by unique id as IAM does: once that principal is deleted the
+// session is dead, and a user or role created again under the same name
+// is another principal, whose permissions the old session never gets.
+func (s *Store) checkSessionPrincipal(ctx context.Context, c sessionClaims) error {
+	switch {
+	case c.RoleName != "":
+		r, err := s.GetRole(ctx, c.AccountID, c.RoleName)
+		if errors.Is(err, ErrNoSuchEntity) || err == nil && r.ID != c.RoleID {
+			return ErrInvalidToken
+		}
+		return err
+	case c.UserName != "":
+		u, err := s.GetUser(ctx, c.AccountID, c.UserName)
+		if errors.Is(err, ErrNoSuchEntity) || err == nil && c.UserID != "" && u.ID != c.UserID {
+			return ErrInvalidToken
+		}
+		return err
+	}
+	return nil
 }
 
 func (s *Store) openToken(token string) (sessionClaims, error) {

@@ -217,7 +217,7 @@ func (s *Server) getSessionToken(c *awsquery.Call) (any, error) {
 		duration = n
 	}
 	sess, err := s.roles.IssueSession(identity.SessionSpec{
-		AccountID: p.AccountID, UserName: p.UserName, Duration: time.Duration(duration) * time.Second,
+		AccountID: p.AccountID, UserName: p.UserName, UserID: p.UserID, Duration: time.Duration(duration) * time.Second,
 	})
 	if err != nil {
 		return nil, err
