@@ -167,12 +167,24 @@ func writeOwnership(q *request, b bucket) (owner string, acl []byte, err error) 
 	return owner, objectACL{Grants: cannedGrants(canned, owner, b.Owner), Canned: canned}.encode(), nil
 }
 
+// objectOwner is who owns an object written by the account owner: with
+// BucketOwnerEnforced, the bucket owner owns every object, also those
+// written under another setting before ("ACLs no longer affect
+// permissions"), which is how such objects are recovered on S3.
+func (b bucket) objectOwner(owner string) string {
+	if b.Ownership == OwnershipEnforced || owner == "" {
+		return b.Owner
+	}
+	return owner
+}
+
 // objectAccess checks the object ACL for an object that neither the caller
 // nor the bucket owner owns: the bucket policy does not reach it, so the
 // caller needs the object owner's grant (as on S3, where the bucket owner
 // cannot read an object it does not own unless granted).
 func objectAccess(q *request, b bucket, m objstore.ObjectMeta, perm string) error {
-	if m.Owner == "" || m.Owner == q.principal.AccountID || m.Owner == b.Owner {
+	owner := b.objectOwner(m.Owner)
+	if owner == q.principal.AccountID || owner == b.Owner {
 		// The caller's own object, or the bucket owner's: policies decide.
 		return nil
 	}
@@ -247,6 +259,10 @@ func (s *Server) getObjectACL(q *request) error {
 	}
 	if err := objectAccess(q, b, m, "READ_ACP"); err != nil {
 		return err
+	}
+	if b.Ownership == OwnershipEnforced {
+		// ACLs are off: the bucket owner has full control of everything.
+		return writeXML(q, 200, aclXML(b.Owner, cannedGrants("private", b.Owner, b.Owner)))
 	}
 	return writeXML(q, 200, aclXML(m.Owner, decodeACL(m.ACL).Grants))
 }

@@ -13,6 +13,7 @@ type listParams struct {
 	prefix, delimiter string
 	maxKeys           int
 	encodeURL         bool
+	bucket            bucket // whose Object Ownership says who owns what is listed
 }
 
 func parseListParams(q *request) (listParams, error) {
@@ -95,7 +96,7 @@ func (p listParams) entries(res objstore.ListResult, withOwner bool) ([]objectEn
 			e.ChecksumType = checksumXML(o.Checksum).ChecksumType
 		}
 		if withOwner {
-			e.Owner = &owner{ID: o.Owner}
+			e.Owner = &owner{ID: p.bucket.objectOwner(o.Owner)}
 		}
 		objs = append(objs, e)
 	}
@@ -131,13 +132,15 @@ type listBucketResultV2 struct {
 }
 
 func (s *Server) listObjectsV2(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
+	b, err := s.bucketFor(q)
+	if err != nil {
 		return err
 	}
 	p, err := parseListParams(q)
 	if err != nil {
 		return err
 	}
+	p.bucket = b
 	startAfter := q.query.Get("start-after")
 	marker := startAfter
 	token := q.query.Get("continuation-token")
@@ -193,13 +196,15 @@ type listBucketResultV1 struct {
 }
 
 func (s *Server) listObjects(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
+	b, err := s.bucketFor(q)
+	if err != nil {
 		return err
 	}
 	p, err := parseListParams(q)
 	if err != nil {
 		return err
 	}
+	p.bucket = b
 	marker := q.query.Get("marker")
 	res, err := s.cfg.Store.ListObjects(q.r.Context(), q.bucket, objstore.ListOptions{
 		Prefix: p.prefix, Delimiter: p.delimiter, StartAfter: marker, MaxKeys: p.maxKeys,
@@ -261,13 +266,15 @@ type versionEntry struct {
 // listObjectVersions lists a bucket without versioning: every object is
 // its only version, "null".
 func (s *Server) listObjectVersions(q *request) error {
-	if _, err := s.bucketFor(q); err != nil {
+	b, err := s.bucketFor(q)
+	if err != nil {
 		return err
 	}
 	p, err := parseListParams(q)
 	if err != nil {
 		return err
 	}
+	p.bucket = b
 	keyMarker, versionMarker := q.query.Get("key-marker"), q.query.Get("version-id-marker")
 	switch {
 	case versionMarker != "" && keyMarker == "":
@@ -300,7 +307,7 @@ func (s *Server) listObjectVersions(q *request) error {
 		out.Versions = append(out.Versions, versionEntry{
 			Key: p.enc(o.Key), VersionID: "null", IsLatest: true,
 			LastModified: isoTime(o.LastModified), ETag: quoteETag(o.ETag), Size: o.Size,
-			Owner: owner{ID: o.Owner}, StorageClass: storageClass(o.StorageClass),
+			Owner: owner{ID: p.bucket.objectOwner(o.Owner)}, StorageClass: storageClass(o.StorageClass),
 		})
 	}
 	for _, c := range res.CommonPrefixes {
