@@ -741,3 +741,71 @@ func TestSTSSessionOutlivesNoPrincipal(t *testing.T) {
 		t.Error("GetCallerIdentity with the old role session succeeded")
 	}
 }
+
+// TestIAMListPaging: ListUsers and ListRoles filter by PathPrefix and page
+// with MaxItems and Marker as IAM does, so a script walking the pages sees
+// every item once; a bad MaxItems is a ValidationError whose message is
+// IAM's, as are other IAM errors' (no Go prefix).
+func TestIAMListPaging(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	root := e.platform()
+	for _, u := range []struct{ name, path string }{{"alice", "/"}, {"bob", "/team/"}, {"carl", "/team/sub/"}, {"dora", "/other/"}} {
+		if _, err := root.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(u.name), Path: aws.String(u.path)}); err != nil {
+			t.Fatalf("CreateUser(%s): %v", u.name, err)
+		}
+	}
+	names := func(us []iamtypes.User) (out []string) {
+		for _, u := range us {
+			out = append(out, aws.ToString(u.UserName))
+		}
+		return out
+	}
+	team, err := root.iam.ListUsers(ctx, &iam.ListUsersInput{PathPrefix: aws.String("/team/")})
+	if err != nil || !slices.Equal(names(team.Users), []string{"bob", "carl"}) || team.IsTruncated {
+		t.Errorf("ListUsers /team/ = %v (truncated %t), %v; want bob, carl", names(team.Users), team != nil && team.IsTruncated, err)
+	}
+	var all []string
+	var marker *string
+	for pages := 0; ; pages++ {
+		out, err := root.iam.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(1), Marker: marker})
+		if err != nil {
+			t.Fatalf("ListUsers page %d: %v", pages, err)
+		}
+		all = append(all, names(out.Users)...)
+		if !out.IsTruncated {
+			break
+		}
+		if pages > 10 || out.Marker == nil {
+			t.Fatalf("ListUsers with MaxItems 1 does not end: %v", all)
+		}
+		marker = out.Marker
+	}
+	if !slices.Equal(all, []string{"alice", "bob", "carl", "dora"}) {
+		t.Errorf("ListUsers page by page = %v; want every user once, in order", all)
+	}
+	_, err = root.iam.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(0)})
+	wantAPIError(t, "ListUsers MaxItems 0", err, "ValidationError", 400)
+
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, root.account)
+	for _, r := range []struct{ name, path string }{{"r1", "/"}, {"r2", "/svc/"}} {
+		if _, err := root.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(r.name), Path: aws.String(r.path),
+			AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+			t.Fatalf("CreateRole(%s): %v", r.name, err)
+		}
+	}
+	roles, err := root.iam.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/nope/")})
+	if err != nil || len(roles.Roles) != 0 {
+		t.Errorf("ListRoles /nope/ = %d roles, %v; want none", len(roles.Roles), err)
+	}
+	roles, err = root.iam.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/svc/")})
+	if err != nil || len(roles.Roles) != 1 || aws.ToString(roles.Roles[0].RoleName) != "r2" {
+		t.Errorf("ListRoles /svc/ = %+v, %v; want r2", roles, err)
+	}
+
+	_, err = root.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("nobody")})
+	wantAPIError(t, "GetUser of a missing user", err, "NoSuchEntity", 404)
+	if msg := errMessage(err); strings.HasPrefix(msg, "identity:") || msg == "" {
+		t.Errorf("NoSuchEntity message %q; want IAM's sentence", msg)
+	}
+}

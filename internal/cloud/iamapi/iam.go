@@ -4,9 +4,12 @@
 package iamapi
 
 import (
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,7 +137,12 @@ func wire(err error) error {
 		{identity.ErrValidation, "ValidationError", 400},
 	} {
 		if errors.Is(err, m.err) {
-			return &awsquery.Error{Code: m.code, Status: m.status, Message: err.Error()}
+			// The message is IAM's sentence, without the Go error's prefix.
+			msg := err.Error()
+			if _, rest, ok := strings.Cut(msg, m.err.Error()+": "); ok {
+				msg = rest
+			}
+			return &awsquery.Error{Code: m.code, Status: m.status, Message: msg}
 		}
 	}
 	return err
@@ -142,7 +150,7 @@ func wire(err error) error {
 
 type userXML struct {
 	Path       string
-	UserName   string
+	UserName   string `xml:",omitempty"` // none for the account root
 	UserID     string `xml:"UserId"`
 	Arn        string
 	CreateDate string
@@ -190,15 +198,52 @@ type members[T any] struct {
 	Member []T `xml:"member"`
 }
 
+// page cuts a listing, sorted by name, as IAM does: the items whose path
+// starts with PathPrefix (when the call has one), MaxItems of them (1 to
+// 1000, default 100) after Marker, the opaque token the previous page
+// ended with. marker is "" on the last page.
+func page[T any](c *awsquery.Call, items []T, name, path func(T) string) (_ []T, marker string, err error) {
+	max := 100
+	if v := c.Form.Get("MaxItems"); v != "" {
+		if max, err = strconv.Atoi(v); err != nil || max < 1 || max > 1000 {
+			return nil, "", fmt.Errorf("%w: 1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000", identity.ErrValidation, v)
+		}
+	}
+	if prefix := c.Form.Get("PathPrefix"); prefix != "" && path != nil {
+		items = slices.DeleteFunc(slices.Clone(items), func(x T) bool { return !strings.HasPrefix(path(x), prefix) })
+	}
+	slices.SortFunc(items, func(a, b T) int { return strings.Compare(name(a), name(b)) })
+	if m := c.Form.Get("Marker"); m != "" {
+		after, err := base64.RawURLEncoding.DecodeString(m)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: Invalid Marker.", identity.ErrValidation)
+		}
+		i, _ := slices.BinarySearchFunc(items, string(after), func(x T, k string) int { return strings.Compare(name(x), k) })
+		for i < len(items) && name(items[i]) <= string(after) {
+			i++
+		}
+		items = items[i:]
+	}
+	if len(items) > max {
+		return items[:max], base64.RawURLEncoding.EncodeToString([]byte(name(items[max-1]))), nil
+	}
+	return items, "", nil
+}
+
 func (s *Server) listUsers(c *awsquery.Call) (any, error) {
 	us, err := s.ids.ListUsers(c.R.Context(), c.Principal.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	us, marker, err := page(c, us, func(u identity.User) string { return u.Name }, func(u identity.User) string { return u.Path })
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
 		Users       members[userXML]
 		IsTruncated bool
-	}{}
+		Marker      string `xml:",omitempty"`
+	}{IsTruncated: marker != "", Marker: marker}
 	for _, u := range us {
 		out.Users.Member = append(out.Users.Member, toUserXML(u))
 	}
@@ -243,10 +288,15 @@ func (s *Server) listAccessKeys(c *awsquery.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	ks, marker, err := page(c, ks, func(k identity.AccessKey) string { return k.ID }, nil)
+	if err != nil {
+		return nil, err
+	}
 	out := struct {
 		AccessKeyMetadata members[accessKeyXML]
 		IsTruncated       bool
-	}{}
+		Marker            string `xml:",omitempty"`
+	}{IsTruncated: marker != "", Marker: marker}
 	for _, k := range ks {
 		out.AccessKeyMetadata.Member = append(out.AccessKeyMetadata.Member, accessKeyXML{
 			UserName: k.UserName, AccessKeyID: k.ID, Status: k.Status, CreateDate: isoTime(k.CreatedAt),
@@ -326,10 +376,15 @@ func listPolicies(kind string) func(*Server, *awsquery.Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		names, marker, err := page(c, names, func(n string) string { return n }, nil)
+		if err != nil {
+			return nil, err
+		}
 		out := struct {
 			PolicyNames members[string]
 			IsTruncated bool
-		}{}
+			Marker      string `xml:",omitempty"`
+		}{IsTruncated: marker != "", Marker: marker}
 		out.PolicyNames.Member = names
 		return out, nil
 	}
@@ -399,10 +454,15 @@ func (s *Server) listRoles(c *awsquery.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	rs, marker, err := page(c, rs, func(r identity.Role) string { return r.Name }, func(r identity.Role) string { return r.Path })
+	if err != nil {
+		return nil, err
+	}
 	out := struct {
 		Roles       members[roleXML]
 		IsTruncated bool
-	}{}
+		Marker      string `xml:",omitempty"`
+	}{IsTruncated: marker != "", Marker: marker}
 	for _, r := range rs {
 		out.Roles.Member = append(out.Roles.Member, toRoleXML(r))
 	}
