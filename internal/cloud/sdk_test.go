@@ -1276,6 +1276,12 @@ func TestSDKMultipartByHand(t *testing.T) {
 	if got, want := aws.ToString(co.Key), key; got != want {
 		t.Errorf("Complete Key = %q; want %q", got, want)
 	}
+	// Location is the object's absolute URL, as S3 gives it.
+	wantPath := "/" + bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/")
+	if loc, err := url.Parse(aws.ToString(co.Location)); err != nil || loc.Scheme != "http" ||
+		"http://"+loc.Host != e.srv.URL || loc.EscapedPath() != wantPath {
+		t.Errorf("Complete Location = %q; want %s%s", aws.ToString(co.Location), e.srv.URL, wantPath)
+	}
 	want := slices.Concat(p1, p2, p3)
 	if got := e.mustGet(t, bucket, key); !bytes.Equal(got, want) {
 		t.Errorf("completed object: %d bytes; want the %d bytes of the parts", len(got), len(want))

@@ -303,7 +303,7 @@ func (s *Server) completeUpload(q *request) error {
 	s.created(b.Name, q.key)
 	return writeXML(q, 200, completeResult{
 		Xmlns:          s3Namespace,
-		Location:       "/" + b.Name + "/" + q.key,
+		Location:       q.objectURL(b.Name, q.key),
 		Bucket:         b.Name,
 		Key:            q.key,
 		ETag:           quoteETag(obj.ETag),

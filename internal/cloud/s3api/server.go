@@ -98,6 +98,7 @@ type request struct {
 	principal identity.Principal
 	body      io.Reader // decoded, verified payload
 	secure    bool
+	vhost     bool // the bucket came from the Host (virtual-host style)
 	start     time.Time
 }
 
@@ -131,7 +132,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serve(q *request) error {
 	r := q.r
-	q.bucket, q.key = s.splitTarget(r)
+	q.bucket, q.key, q.vhost = s.splitTarget(r)
 	var err error
 	q.query, err = url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -238,20 +239,39 @@ func (s *Server) authenticate(q *request) error {
 // splitTarget extracts bucket and key from the Host (virtual-host style)
 // or the path (path style). The key keeps every byte of the decoded path:
 // a leading slash or "//" inside a key is significant.
-func (s *Server) splitTarget(r *http.Request) (bucket, key string) {
+func (s *Server) splitTarget(r *http.Request) (bucket, key string, vhost bool) {
 	path := r.URL.Path
 	if s.cfg.Domain != "" {
 		host := r.Host
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h
 		}
+		host = strings.TrimSuffix(host, ".") // a fully qualified name
 		if b, ok := strings.CutSuffix(strings.ToLower(host), "."+s.cfg.Domain); ok && b != "" {
-			return b, strings.TrimPrefix(path, "/")
+			return b, strings.TrimPrefix(path, "/"), true
 		}
 	}
 	p := strings.TrimPrefix(path, "/")
 	bucket, key, _ = strings.Cut(p, "/")
-	return bucket, key
+	return bucket, key, false
+}
+
+// objectURL is the URL of an object as the request addressed its bucket
+// (S3's Location in CompleteMultipartUpload).
+func (q *request) objectURL(bucket, key string) string {
+	scheme := "http"
+	if q.secure {
+		scheme = "https"
+	}
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	path := "/" + strings.Join(segs, "/")
+	if !q.vhost {
+		path = "/" + bucket + path
+	}
+	return scheme + "://" + q.r.Host + path
 }
 
 func (s *Server) newRequestID() string {
