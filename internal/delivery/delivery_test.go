@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -1191,6 +1192,27 @@ func TestCase27And28Parquet(t *testing.T) {
 	wantRows(t, e.rows(ds.ID), append(case27,
 		[]any{"c1", "2026-12-01T10:00:00.000000Z", 123.45},
 		[]any{"c2", nil, -0.05}))
+
+	// A column the schema does not have is named in the receipt and
+	// ignored; a required column the file lacks fails it, naming it.
+	spec := timestampSpec("narrow", catalog.FormatParquet)
+	spec.Fields = spec.Fields[:2]
+	narrow := e.dataset(e.tenant.ID, spec)
+	e.deliver(narrow.ID, "names", caseFile(t, "28-decimal-and-names.parquet"))
+	wantStatus(t, waitRun(t, r, e.tenant.ID, narrow.ID, "names"), delivery.StatusCommitted)
+	rc := e.receipt(e.src.Bucket, narrow.ID, "names")
+	if len(rc.Files) != 1 || !slices.Equal(rc.Files[0].UnknownFields, []string{"VALUE"}) || rc.RowsAccepted != 2 {
+		t.Errorf("receipt of the file with an extra column: %+v; want VALUE named, 2 rows", rc)
+	}
+	spec = timestampSpec("wide", catalog.FormatParquet)
+	spec.Fields = append(spec.Fields, catalog.Field{Name: "region", Type: catalog.TypeString, Required: true})
+	wide := e.dataset(e.tenant.ID, spec)
+	e.deliver(wide.ID, "names", caseFile(t, "28-decimal-and-names.parquet"))
+	run := waitRun(t, r, e.tenant.ID, wide.ID, "names")
+	wantStatus(t, run, delivery.StatusFailed)
+	if !strings.Contains(run.Error, "region") {
+		t.Errorf("run of the file without the required column: error %q; want it named", run.Error)
+	}
 }
 
 // TestHadoopSideFiles: a folder written by Spark holds checksum files and
@@ -1307,5 +1329,38 @@ func TestStrayQuote(t *testing.T) {
 	}
 	if n := len(e.snapshots(ds.ID)); n != 0 {
 		t.Errorf("snapshots = %d; want none", n)
+	}
+}
+
+// Case 4, e: a file copied (aws s3 mv) from a staging prefix into a folder
+// is ingested once, under its own name with its space and plus sign; the
+// staging key, outside the delivery prefix, never is, and the copy's event
+// replayed after the commit changes nothing.
+func TestCase04CopiedFileIngestedOnce(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	ds := e.dataset(e.tenant.ID, ordersSpec("copied"))
+	ctx := context.Background()
+	const staging = "incoming/staging/report 2025+final.csv"
+	e.put(e.src.Bucket, staging, []byte("id,name,amount\n1,a,1.00\n2,b,2.00\n"))
+	dst := prefix(ds.ID, "2025-01-15") + "report 2025+final.csv"
+	if _, err := e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(e.src.Bucket), Key: aws.String(dst),
+		CopySource: aws.String(e.src.Bucket + "/" + url.PathEscape(staging))}); err != nil {
+		t.Fatalf("CopyObject into the folder: %v", err)
+	}
+	e.put(e.src.Bucket, prefix(ds.ID, "2025-01-15")+delivery.SuccessFile, nil)
+	run := waitRuns(t, r, e.tenant.ID, ds.ID, "2025-01-15", 1)[0]
+	wantStatus(t, run, delivery.StatusCommitted)
+	if len(run.Files) != 1 || run.Files[0].File != "report 2025+final.csv" || run.RowsAccepted != 2 {
+		t.Errorf("run: %+v; want the copied file alone, 2 rows", run.Files)
+	}
+	r.ObjectCreated(e.src.Bucket, dst) // the copy's event, delivered again
+	r.ObjectCreated(e.src.Bucket, staging)
+	settle(t, r, e.tenant.ID, ds.ID, "2025-01-15", 1, "a replayed copy event")
+	if all, err := r.List(ctx, e.tenant.ID, ds.ID, 100); err != nil || len(all) != 1 {
+		t.Errorf("runs of the dataset: %d, %v; want the folder's one", len(all), err)
+	}
+	if n := len(e.rows(ds.ID)); n != 2 {
+		t.Errorf("%d rows; want 2", n)
 	}
 }
