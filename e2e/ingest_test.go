@@ -367,6 +367,47 @@ func TestIngestEndToEnd(t *testing.T) {
 		t.Errorf("trigger of an ingested folder: err %v, stderr %q; want a conflict naming snapshot %d", err, stderr, run.SnapshotID)
 	}
 
+	// Case 23, step 3: a partner's `aws s3 sync` of a folder, run again,
+	// uploads nothing (Size and LastModified in the listing are right: the
+	// files were written a second before the first sync, not backdated),
+	// and the unchanged folder is not ingested again.
+	syncDS := tn.dataset(t, `{"name":"synced","fields":[
+		{"name":"id","type":"long","required":true},{"name":"email","type":"string"},{"name":"total","type":"double"}],
+		"file":{"format":"csv","header":true}}`)
+	syncDir := filepath.Join(dir, "sync")
+	if err := os.MkdirAll(syncDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(syncDir, "s1.csv"), []byte("id,email,total\n20,sy@example.com,1\n"))
+	writeFile(t, filepath.Join(syncDir, "s2.csv"), []byte("id,email,total\n21,sz@example.com,2\n"))
+	time.Sleep(1100 * time.Millisecond)
+	syncTarget := "s3://" + bp.Bucket + "/" + deliveryKey(syncDS, "2025-01-20", "")
+	out := runCmd(t, writer, aws, "--endpoint-url", ep, "s3", "sync", syncDir, syncTarget, "--acl", "bucket-owner-full-control")
+	if n := strings.Count(out, "upload:"); n != 2 {
+		t.Errorf("first sync uploaded %d files; want 2:\n%s", n, out)
+	}
+	deliver(t, writer, ep, bp.Bucket, syncDS, "2025-01-20")
+	synced := tn.waitIngest(t, syncDS, "2025-01-20", 30*time.Second)
+	wantCommitted(t, synced)
+	out = runCmd(t, writer, aws, "--endpoint-url", ep, "s3", "sync", syncDir, syncTarget, "--acl", "bucket-owner-full-control")
+	if strings.Contains(out, "upload:") {
+		t.Errorf("the second sync uploaded again:\n%s", out)
+	}
+	time.Sleep(3 * time.Second) // past the runner's quiet time after a write into an ingested folder
+	var list struct {
+		Ingestions []ingestRun `json:"ingestions"`
+	}
+	decodeOut(t, tn.run(t, "ingest", "list", "--dataset", strconv.FormatInt(syncDS, 10), "--json"), &list)
+	runsOfFolder := 0
+	for _, r := range list.Ingestions {
+		if r.Folder == "2025-01-20" {
+			runsOfFolder++
+		}
+	}
+	if runsOfFolder != 1 {
+		t.Errorf("the synced folder has %d runs after the second sync; want 1", runsOfFolder)
+	}
+
 	// Bad rows under the threshold: 3 of 7.
 	bad := filepath.Join(dir, "bad.csv")
 	writeFile(t, bad, []byte("id,email,total\n5,dee@example.com,1\nsix,eve@example.com,2\n7,not-an-email,3\n"+
@@ -472,7 +513,7 @@ func TestIngestEndToEnd(t *testing.T) {
 		"--access-type", "iam_role", "--external-id", extID)
 	rin := tn.instructions(t, role)
 	assumer := partner.user(t, "assumer", rin.AssumeRolePolicy)
-	out := runCmd(t, assumer, aws, "--endpoint-url", ep, "sts", "assume-role", "--role-arn", rin.RoleARN,
+	out = runCmd(t, assumer, aws, "--endpoint-url", ep, "sts", "assume-role", "--role-arn", rin.RoleARN,
 		"--role-session-name", "delivery", "--external-id", extID, "--output", "json")
 	var res struct {
 		Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
