@@ -55,3 +55,36 @@ func BaseType(typ string) string {
 	}
 	return typ
 }
+
+// AppendDecimal appends the text of a decimal value given by its unscaled
+// value and scale: an optional minus, the integer digits (at least one)
+// and, when scale > 0, a point and exactly scale digits. 1250 at scale 2
+// is "12.50"; zero is never negative. It is the value's canonical text,
+// which ingestion reads back to the same value.
+func AppendDecimal(dst []byte, unscaled int64, scale int) []byte {
+	var buf [24]byte
+	return AppendScaled(dst, strconv.AppendInt(buf[:0], unscaled, 10), scale)
+}
+
+// AppendScaled is [AppendDecimal] for an unscaled value of any width,
+// given as the text of an integer (an optional minus and digits).
+func AppendScaled(dst, unscaled []byte, scale int) []byte {
+	digits := unscaled
+	if len(digits) > 0 && digits[0] == '-' {
+		dst = append(dst, '-')
+		digits = digits[1:]
+	}
+	if scale <= 0 {
+		return append(dst, digits...)
+	}
+	if len(digits) <= scale {
+		dst = append(dst, '0', '.')
+		for range scale - len(digits) {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	n := len(digits) - scale
+	dst = append(append(dst, digits[:n]...), '.')
+	return append(dst, digits[n:]...)
+}

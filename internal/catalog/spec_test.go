@@ -303,3 +303,27 @@ func TestParseDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendDecimal(t *testing.T) {
+	tests := []struct {
+		v     int64
+		scale int
+		want  string
+	}{
+		{1250, 2, "12.50"},
+		{-1250, 2, "-12.50"},
+		{0, 2, "0.00"},
+		{5, 2, "0.05"},
+		{-5, 3, "-0.005"},
+		{7, 0, "7"},
+		{999999999999999999, 18, "0.999999999999999999"},
+		{-999999999999999999, 0, "-999999999999999999"},
+		{math.MinInt64, 2, "-92233720368547758.08"},
+		{1, 20, "0.00000000000000000001"},
+	}
+	for _, tt := range tests {
+		if got := string(AppendDecimal(nil, tt.v, tt.scale)); got != tt.want {
+			t.Errorf("AppendDecimal(%d, %d) = %q; want %q", tt.v, tt.scale, got, tt.want)
+		}
+	}
+}
