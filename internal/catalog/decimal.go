@@ -40,6 +40,19 @@ func ParseDecimal(typ string) (precision, scale int, ok bool) {
 	return p, s, true
 }
 
+// DecimalOf reports the precision and scale of a field type that is a
+// valid decimal type in canonical form, as a validated spec holds it.
+func DecimalOf(typ string) (precision, scale int, ok bool) {
+	if BaseType(typ) != TypeDecimal {
+		return 0, 0, false
+	}
+	p, s, ok := ParseDecimal(typ)
+	if !ok || p < 1 || p > MaxDecimalPrecision || s < 0 || s > p || typ != DecimalTypeName(p, s) {
+		return 0, 0, false
+	}
+	return p, s, true
+}
+
 // DecimalTypeName is the canonical name of a decimal type:
 // decimal(P,S), without spaces.
 func DecimalTypeName(precision, scale int) string {

@@ -289,8 +289,8 @@ func appendDecimal(c *Column, f *field, n decNum) string {
 
 // decimalField fills in the precision and scale of a decimal field.
 func decimalField(f *field) bool {
-	p, s, ok := catalog.ParseDecimal(f.Type)
-	if !ok || p < 1 || p > catalog.MaxDecimalPrecision || s < 0 || s > p || f.Type != catalog.DecimalTypeName(p, s) {
+	p, s, ok := catalog.DecimalOf(f.Type)
+	if !ok {
 		return false
 	}
 	f.prec, f.scale = p, s
