@@ -152,7 +152,16 @@ func intDecimal(neg bool, u uint64, scale int) decNum {
 		n.e++
 	}
 	n.m = u
-	n.d = len(strconv.FormatUint(u, 10))
+	n.d = digitCount(u)
+	return n
+}
+
+// digitCount is the number of decimal digits of u, without allocating.
+func digitCount(u uint64) int {
+	n := 1
+	for n < len(pow10u) && u >= pow10u[n] {
+		n++
+	}
 	return n
 }
 
@@ -176,7 +185,7 @@ func bigDecimal(x *big.Int, scale int) decNum {
 	}
 	if a.IsUint64() {
 		n.m = a.Uint64()
-		n.d = len(strconv.FormatUint(n.m, 10))
+		n.d = digitCount(n.m)
 		return n
 	}
 	n.wide = true

@@ -312,3 +312,14 @@ func FuzzDecimal(f *testing.F) {
 		}
 	})
 }
+
+func TestDigitCount(t *testing.T) {
+	for _, tt := range []struct {
+		u    uint64
+		want int
+	}{{0, 1}, {9, 1}, {10, 2}, {999999999999999999, 18}, {1e18, 19}, {1e19 - 1, 19}, {1e19, 20}, {math.MaxUint64, 20}} {
+		if got := digitCount(tt.u); got != tt.want {
+			t.Errorf("digitCount(%d) = %d; want %d", tt.u, got, tt.want)
+		}
+	}
+}
