@@ -464,18 +464,20 @@ func TestIngestEndToEnd(t *testing.T) {
 	wantCommitted(t, tn.waitIngest(t, daily, "2025-01-16", 30*time.Second))
 	wantRowsE2E(t, "overwrite", tn.rowsOf(t, daily), [][]string{{"x", "9"}, {"y", "8"}})
 
-	// JSON Lines.
+	// JSON Lines, with a decimal as a number and as a string.
 	events := tn.dataset(t, `{"name":"events","fields":[
 		{"name":"id","type":"long","required":true},{"name":"kind","type":"string"},
-		{"name":"at","type":"timestamptz"}],"file":{"format":"jsonl"}}`)
+		{"name":"at","type":"timestamptz"},{"name":"amount","type":"decimal(10, 2)"}],"file":{"format":"jsonl"}}`)
 	jl := filepath.Join(dir, "events.jsonl")
-	writeFile(t, jl, []byte(`{"id":1,"kind":"open","at":"2025-01-15T10:00:00.5Z"}`+"\n"+
-		`{"id":2,"kind":null,"at":"1969-12-31T23:59:59.999999Z"}`+"\n"+`{"id":3,"extra":true}`+"\n"))
+	writeFile(t, jl, []byte(`{"id":1,"kind":"open","at":"2025-01-15T10:00:00.5Z","amount":12.5}`+"\n"+
+		`{"id":2,"kind":null,"at":"1969-12-31T23:59:59.999999Z","amount":"-0.05"}`+"\n"+`{"id":3,"extra":true}`+"\n"))
 	deliver(t, writer, ep, bp.Bucket, events, "2025-01-15", jl)
 	run = tn.waitIngest(t, events, "2025-01-15", 30*time.Second)
 	wantCommitted(t, run)
 	wantRowsE2E(t, "jsonl", tn.rowsOf(t, events), [][]string{
-		{"1", "open", "2025-01-15T10:00:00.500000Z"}, {"2", "<nil>", "1969-12-31T23:59:59.999999Z"}, {"3", "<nil>", "<nil>"},
+		{"1", "open", "2025-01-15T10:00:00.500000Z", "12.50"},
+		{"2", "<nil>", "1969-12-31T23:59:59.999999Z", "-0.05"},
+		{"3", "<nil>", "<nil>", "<nil>"},
 	})
 	if len(run.Files) != 1 || !reflect.DeepEqual(run.Files[0].UnknownFields, []string{"extra"}) {
 		t.Errorf("jsonl ingestion files = %+v; want the unknown field extra named", run.Files)

@@ -68,6 +68,11 @@ const (
 	TypeBoolean     = "boolean"
 	TypeDate        = "date"
 	TypeTimestampTZ = "timestamptz"
+
+	// TypeDecimal is the base name of the decimal types, written
+	// decimal(P,S): P digits in all, S of them after the point, with
+	// 1 <= P <= 18 and 0 <= S <= P (see [ParseDecimal]).
+	TypeDecimal = "decimal"
 )
 
 // Field is one column of a dataset's schema.

@@ -30,6 +30,7 @@ var (
 	fieldNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 
 	fieldTypes   = []string{TypeString, TypeLong, TypeDouble, TypeBoolean, TypeDate, TypeTimestampTZ}
+	typeNames    = append(slices.Clone(fieldTypes), "decimal(P,S)") // for messages
 	formats      = []string{FormatCSV, FormatTSV, FormatDelimited, FormatJSONL, FormatParquet}
 	compressions = []string{CompressionAuto, CompressionNone, CompressionGzip, CompressionZstd}
 	writeModes   = []string{WriteAppend, WriteOverwrite}
@@ -103,11 +104,17 @@ func checkField(path string, f Field) (Field, error) {
 	}
 
 	f.Type = strings.ToLower(strings.TrimSpace(f.Type))
-	if f.Type == "" {
-		return Field{}, invalid(path+".type", "required; want one of "+strings.Join(fieldTypes, ", "))
-	}
-	if !slices.Contains(fieldTypes, f.Type) {
-		return Field{}, invalid(path+".type", unknown("type", f.Type, fieldTypes))
+	switch {
+	case f.Type == "":
+		return Field{}, invalid(path+".type", "required; want one of "+strings.Join(typeNames, ", "))
+	case strings.HasPrefix(f.Type, TypeDecimal):
+		typ, err := checkDecimal(path+".type", f.Name, f.Type)
+		if err != nil {
+			return Field{}, err
+		}
+		f.Type = typ
+	case !slices.Contains(fieldTypes, f.Type):
+		return Field{}, invalid(path+".type", unknown("type", f.Type, typeNames))
 	}
 
 	var err error
@@ -124,11 +131,27 @@ func checkField(path string, f Field) (Field, error) {
 	return f, nil
 }
 
+// checkDecimal checks a decimal type of field name and returns its
+// canonical name.
+func checkDecimal(path, name, typ string) (string, error) {
+	p, s, ok := ParseDecimal(typ)
+	switch {
+	case !ok:
+		return "", invalid(path, fmt.Sprintf("field %q: invalid decimal type %q: want decimal(P,S), e.g. decimal(12,2)", name, typ))
+	case p < 1 || p > MaxDecimalPrecision:
+		return "", invalid(path, fmt.Sprintf("field %q: %s: decimal precision up to %d supported (from 1), got %d",
+			name, typ, MaxDecimalPrecision, p))
+	case s < 0 || s > p:
+		return "", invalid(path, fmt.Sprintf("field %q: %s: decimal scale must be from 0 to the precision %d", name, typ, p))
+	}
+	return DecimalTypeName(p, s), nil
+}
+
 // checkValidations checks a field's validations against its type; it
 // returns nil when none is set.
 func checkValidations(path, typ string, v Validations) (*Validations, error) {
 	isString := typ == TypeString
-	isNumber := typ == TypeLong || typ == TypeDouble
+	isNumber := typ == TypeLong || typ == TypeDouble || BaseType(typ) == TypeDecimal
 	onlyFor := func(rule, types string) error {
 		return invalid(path+"."+rule, fmt.Sprintf("%s applies only to %s fields, not %s", rule, types, typ))
 	}
@@ -193,7 +216,7 @@ func checkValidations(path, typ string, v Validations) (*Validations, error) {
 			continue
 		}
 		if !isNumber {
-			return nil, onlyFor(b.rule, "long and double")
+			return nil, onlyFor(b.rule, "long, double and decimal")
 		}
 		if math.IsNaN(*b.val) || math.IsInf(*b.val, 0) {
 			return nil, invalid(path+"."+b.rule, fmt.Sprintf("%s must be a finite number", b.rule))

@@ -57,7 +57,18 @@ func TestValidateDatasetSpecRejects(t *testing.T) {
 		{"duplicate field name in other case", withField(Field{Name: "EMAIL", Type: TypeString}), "fields[2].name", "duplicate field name"},
 		{"field without type", withField(Field{Name: "x"}), "fields[2].type", "required"},
 		{"unknown type", func(s *DatasetSpec) { s.Fields[1].Type = "int" }, "fields[1].type",
-			`unknown type "int"; want one of string, long, double, boolean, date, timestamptz`},
+			`unknown type "int"; want one of string, long, double, boolean, date, timestamptz, decimal(P,S)`},
+		{"decimal without precision", withField(Field{Name: "amount", Type: "decimal"}), "fields[2].type",
+			`field "amount": invalid decimal type "decimal": want decimal(P,S)`},
+		{"decimal with one number", withField(Field{Name: "amount", Type: "decimal(12)"}), "fields[2].type", "want decimal(P,S)"},
+		{"decimal with negative scale", withField(Field{Name: "amount", Type: "decimal(12,-2)"}), "fields[2].type", "want decimal(P,S)"},
+		{"decimal with junk", withField(Field{Name: "amount", Type: "decimal(12,2)x"}), "fields[2].type", "want decimal(P,S)"},
+		{"decimal precision 19", withField(Field{Name: "amount", Type: "decimal(19,2)"}), "fields[2].type",
+			`field "amount": decimal(19,2): decimal precision up to 18 supported (from 1), got 19`},
+		{"decimal precision 38", withField(Field{Name: "amount", Type: "DECIMAL(38, 0)"}), "fields[2].type", "precision up to 18"},
+		{"decimal precision 0", withField(Field{Name: "amount", Type: "decimal(0,0)"}), "fields[2].type", "precision up to 18"},
+		{"decimal scale above precision", withField(Field{Name: "amount", Type: "decimal(4,5)"}), "fields[2].type",
+			"decimal scale must be from 0 to the precision 4"},
 		{"long field description", withField(Field{Name: "x", Type: TypeDate, Description: strings.Repeat("d", 4097)}),
 			"fields[2].description", "at most 4096"},
 
@@ -75,8 +86,13 @@ func TestValidateDatasetSpecRejects(t *testing.T) {
 		{"negative max_length", strV(Validations{MaxLength: ptr(-2)}), "fields[2].validations.max_length", "must not be negative"},
 		{"min_length above max_length", strV(Validations{MinLength: ptr(5), MaxLength: ptr(3)}),
 			"fields[2].validations.min_length", "greater than max_length"},
-		{"min on string", strV(Validations{Min: ptr(1.0)}), "fields[2].validations.min", "only to long and double"},
-		{"max on timestamptz", numV(TypeTimestampTZ, Validations{Max: ptr(1.0)}), "fields[2].validations.max", "only to long and double"},
+		{"min on string", strV(Validations{Min: ptr(1.0)}), "fields[2].validations.min", "only to long, double and decimal"},
+		{"max on timestamptz", numV(TypeTimestampTZ, Validations{Max: ptr(1.0)}), "fields[2].validations.max", "only to long, double and decimal"},
+		{"enum on decimal", numV("decimal(12,2)", Validations{Enum: []string{"1.00"}}), "fields[2].validations.enum",
+			"enum applies only to string fields, not decimal(12,2)"},
+		{"regex on decimal", numV("decimal(12,2)", Validations{Regex: `^\d+$`}), "fields[2].validations.regex", "only to string"},
+		{"max_length on decimal", numV("decimal(12,2)", Validations{MaxLength: ptr(3)}), "fields[2].validations.max_length", "only to string"},
+		{"decimal min above max", numV("decimal(12,2)", Validations{Min: ptr(1.5), Max: ptr(1.25)}), "fields[2].validations.min", "greater than max"},
 		{"min above max", numV(TypeLong, Validations{Min: ptr(10.0), Max: ptr(1.0)}), "fields[2].validations.min", "greater than max"},
 		{"infinite max", numV(TypeDouble, Validations{Max: ptr(math.Inf(1))}), "fields[2].validations.max", "finite"},
 		{"NaN min", numV(TypeDouble, Validations{Min: ptr(math.NaN())}), "fields[2].validations.min", "finite"},
@@ -188,6 +204,19 @@ func TestValidateDatasetSpecNormalises(t *testing.T) {
 				File: FileConfig{Format: FormatParquet, Compression: CompressionNone}, WriteMode: WriteAppend},
 		},
 		{
+			name: "decimal in canonical form, with min and max",
+			in: DatasetSpec{Name: "d", Fields: []Field{
+				{Name: "amount", Type: " Decimal( 12 , 2 ) ", Validations: &Validations{Min: ptr(0.0), Max: ptr(1e6)}},
+				{Name: "rate", Type: "decimal(18,18)"},
+				{Name: "n", Type: "decimal(1,0)"},
+			}, File: FileConfig{Format: FormatJSONL}},
+			want: DatasetSpec{Name: "d", Fields: []Field{
+				{Name: "amount", Type: "decimal(12,2)", Validations: &Validations{Min: ptr(0.0), Max: ptr(1e6)}},
+				{Name: "rate", Type: "decimal(18,18)"},
+				{Name: "n", Type: "decimal(1,0)"},
+			}, File: FileConfig{Format: FormatJSONL, Compression: CompressionAuto}, WriteMode: WriteAppend},
+		},
+		{
 			name: "1000 fields of 128-character names",
 			in:   DatasetSpec{Name: strings.Repeat("n", 128), Fields: longFields(1000), File: FileConfig{Format: FormatJSONL}},
 			want: DatasetSpec{Name: strings.Repeat("n", 128), Fields: longFields(1000),
@@ -236,6 +265,65 @@ func TestValidFileChar(t *testing.T) {
 	} {
 		if got := ValidFileChar(s); got != want {
 			t.Errorf("ValidFileChar(%q) = %v; want %v", s, got, want)
+		}
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	tests := []struct {
+		in   string
+		p, s int
+		ok   bool
+	}{
+		{"decimal(12,2)", 12, 2, true},
+		{"DECIMAL( 18 , 0 )", 18, 0, true},
+		{"decimal (5,5)", 5, 5, true},
+		{"decimal(38,10)", 38, 10, true}, // parsed; the range is the spec's to check
+		{"decimal", 0, 0, false},
+		{"decimal()", 0, 0, false},
+		{"decimal(12)", 0, 0, false},
+		{"decimal(12,2", 0, 0, false},
+		{"decimal(+12,2)", 0, 0, false},
+		{"decimal(1 2,2)", 0, 0, false},
+		{"decimal(12,2,1)", 0, 0, false},
+		{"numeric(12,2)", 0, 0, false},
+	}
+	for _, tt := range tests {
+		p, s, ok := ParseDecimal(tt.in)
+		if p != tt.p || s != tt.s || ok != tt.ok {
+			t.Errorf("ParseDecimal(%q) = %d, %d, %v; want %d, %d, %v", tt.in, p, s, ok, tt.p, tt.s, tt.ok)
+		}
+	}
+	if got, want := DecimalTypeName(12, 2), "decimal(12,2)"; got != want {
+		t.Errorf("DecimalTypeName(12, 2) = %q; want %q", got, want)
+	}
+	for typ, want := range map[string]string{"decimal(12,2)": TypeDecimal, TypeLong: TypeLong, "decimals": "decimals"} {
+		if got := BaseType(typ); got != want {
+			t.Errorf("BaseType(%q) = %q; want %q", typ, got, want)
+		}
+	}
+}
+
+func TestAppendDecimal(t *testing.T) {
+	tests := []struct {
+		v     int64
+		scale int
+		want  string
+	}{
+		{1250, 2, "12.50"},
+		{-1250, 2, "-12.50"},
+		{0, 2, "0.00"},
+		{5, 2, "0.05"},
+		{-5, 3, "-0.005"},
+		{7, 0, "7"},
+		{999999999999999999, 18, "0.999999999999999999"},
+		{-999999999999999999, 0, "-999999999999999999"},
+		{math.MinInt64, 2, "-92233720368547758.08"},
+		{1, 20, "0.00000000000000000001"},
+	}
+	for _, tt := range tests {
+		if got := string(AppendDecimal(nil, tt.v, tt.scale)); got != tt.want {
+			t.Errorf("AppendDecimal(%d, %d) = %q; want %q", tt.v, tt.scale, got, tt.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"reflect"
 	"runtime"
 	"strings"
@@ -109,41 +110,72 @@ func TestCase19(t *testing.T) {
 	})
 }
 
-// amountRegex holds a decimal(12,2) column to its precision and scale.
-const amountRegex = `^-?\d{1,10}(\.\d{1,2})?$`
+// caseSchema reads a case's schema file, written in the partner's terms
+// (columns with int64/string/decimal(P,S)/date types and nullable), as a
+// dataset spec validated by the catalog, as a tenant would declare it.
+func caseSchema(t *testing.T, name string) catalog.DatasetSpec {
+	t.Helper()
+	var in struct {
+		Format      string   `json:"format"`
+		Delimiter   string   `json:"delimiter"`
+		Header      bool     `json:"header"`
+		NullMarkers []string `json:"nullMarkers"`
+		Columns     []struct {
+			Name     string `json:"name"`
+			Type     string `json:"type"`
+			Nullable bool   `json:"nullable"`
+		} `json:"columns"`
+	}
+	if err := json.Unmarshal(caseFile(t, name), &in); err != nil {
+		t.Fatal(err)
+	}
+	spec := catalog.DatasetSpec{Name: "case", File: catalog.FileConfig{
+		Format: in.Format, Delimiter: in.Delimiter, Header: in.Header}}
+	if len(in.NullMarkers) > 0 {
+		spec.File.NullMarker = in.NullMarkers[0]
+	}
+	for _, c := range in.Columns {
+		typ := c.Type
+		if typ == "int64" {
+			typ = catalog.TypeLong
+		}
+		spec.Fields = append(spec.Fields, catalog.Field{Name: c.Name, Type: typ, Required: !c.Nullable})
+	}
+	spec, err := catalog.ValidateDatasetSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
 
 // Case 21: row-level rejects and the trailing delimiter.
 func TestCase21(t *testing.T) {
 	t.Run("bad-rows", func(t *testing.T) {
-		fields := []catalog.Field{
-			fld("id", catalog.TypeLong, true),
-			fld("name", catalog.TypeString, false),
-			{Name: "amount", Type: catalog.TypeDouble, Validations: &catalog.Validations{Regex: amountRegex}},
-			fld("created_at", catalog.TypeDate, true),
+		spec := caseSchema(t, "21-schema.json")
+		if got, want := spec.Fields[2].Type, "decimal(12,2)"; got != want {
+			t.Fatalf("amount is %q; want %q", got, want)
 		}
-		cfg := catalog.FileConfig{Format: catalog.FormatCSV, Header: true, NullMarker: `\N`}
-		res := readFile(t, caseFile(t, "21-bad-rows.csv"), "21-bad-rows.csv", fields, cfg, Options{})
+		res := readFile(t, caseFile(t, "21-bad-rows.csv"), "21-bad-rows.csv", spec.Fields, spec.File, Options{})
 		if res.err != nil {
 			t.Fatal(res.err)
 		}
 		wantRows := [][]any{
-			{int64(1), "Alice", 12.5, "2025-01-15"},
+			{int64(1), "Alice", "12.50", "2025-01-15"},
 			{int64(6), "Frank", nil, "2025-01-15"},
-			{int64(7), "", 1.0, "2025-01-15"},
-			{int64(8), nil, 2.0, "2025-01-15"},
+			{int64(7), "", "1.00", "2025-01-15"},
+			{int64(8), nil, "2.00", "2025-01-15"},
 		}
 		if got, want := res.rows, wantRows; !reflect.DeepEqual(got, want) {
 			t.Errorf("rows = %v; want %v", got, want)
 		}
-		re := "does not match regex " + amountRegex
 		wantRejects := []Reject{
-			{Line: 3, Field: "amount", Value: "$1,250.00", Reason: "not a number"},
+			{Line: 3, Field: "amount", Value: "$1,250.00", Reason: "not a decimal"},
 			{Line: 4, Field: "id", Value: "x3", Reason: "not an integer"},
 			{Line: 5, Field: "created_at", Value: "2025-13-01", Reason: reasonNotDate},
 			{Line: 6, Value: "5,Eve,3.00,2025-01-15,", Reason: "5 fields where 4 are expected"},
 			{Line: 10, Field: "id", Reason: "required field is empty"},
-			{Line: 11, Field: "amount", Value: "2.005", Reason: re},
-			{Line: 12, Field: "amount", Value: "99999999999.99", Reason: re},
+			{Line: 11, Field: "amount", Value: "2.005", Reason: "scale 3 where decimal(12,2) allows 2"},
+			{Line: 12, Field: "amount", Value: "99999999999.99", Reason: "precision 13 where decimal(12,2) allows 12"},
 		}
 		for i := range res.rejects {
 			res.rejects[i].File = ""
@@ -430,6 +462,25 @@ func TestCase28(t *testing.T) {
 		want := [][]any{{"c1", "2026-12-01T10:00:00Z", 123.45}, {"c2", nil, -0.05}}
 		if got := res.rows; !reflect.DeepEqual(got, want) || res.err != nil {
 			t.Errorf("rows = %v, err %v; want %v", got, res.err, want)
+		}
+	})
+	t.Run("decimal", func(t *testing.T) {
+		// VALUE is DECIMAL(10,2) on INT64: exact into decimal(10,2) and,
+		// rescaled, into decimal(12,4); decimal(10,1) cannot hold -0.05.
+		for _, tt := range []struct {
+			typ     string
+			rows    [][]any
+			rejects int
+		}{
+			{"decimal(10,2)", [][]any{{"c1", "123.45"}, {"c2", "-0.05"}}, 0},
+			{"decimal(12,4)", [][]any{{"c1", "123.4500"}, {"c2", "-0.0500"}}, 0},
+			{"decimal(10,1)", nil, 2},
+		} {
+			fields := []catalog.Field{fld("customer_id", catalog.TypeString, true), fld("value", tt.typ, false)}
+			res := readFile(t, data, "28.parquet", fields, parquetCfg, Options{})
+			if !reflect.DeepEqual(res.rows, tt.rows) || len(res.rejects) != tt.rejects || res.err != nil {
+				t.Errorf("%s: rows = %v, rejects %v, err %v; want %v and %d rejects", tt.typ, res.rows, res.rejects, res.err, tt.rows, tt.rejects)
+			}
 		}
 	})
 	t.Run("missing-required", func(t *testing.T) {

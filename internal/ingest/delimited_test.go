@@ -214,8 +214,10 @@ func TestValidations(t *testing.T) {
 		{catalog.Field{Name: "n", Type: "long", Validations: &catalog.Validations{Min: f64(0), Max: f64(100)}}, "101", "above max 100"},
 		{catalog.Field{Name: "n", Type: "long", Validations: &catalog.Validations{Min: f64(0.5)}}, "0", "below min 0.5"},
 		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Max: f64(1.5)}}, "1.51", "above max 1.5"},
-		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Regex: amountRegex}}, "1234567890.12", ""},
-		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Regex: amountRegex}}, "x", "not a number"},
+		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Regex: `^-?\d{1,10}(\.\d{1,2})?$`}}, "1234567890.12", ""},
+		{catalog.Field{Name: "d", Type: "double", Validations: &catalog.Validations{Regex: `^-?\d{1,10}(\.\d{1,2})?$`}}, "x", "not a number"},
+		{catalog.Field{Name: "m", Type: "decimal(12,2)", Validations: &catalog.Validations{Min: f64(0)}}, "-0.01", "below min 0"},
+		{catalog.Field{Name: "m", Type: "decimal(12,2)", Validations: &catalog.Validations{Min: f64(0)}}, "-0.00", ""},
 		{catalog.Field{Name: "b", Type: "boolean", Validations: &catalog.Validations{Enum: []string{"true"}}}, "yes", "not in enum [true]"},
 	}
 	for _, tt := range tests {
@@ -251,6 +253,8 @@ func TestOpenConfigErrors(t *testing.T) {
 	}{
 		{"no fields", nil, csvHeader},
 		{"bad type", []catalog.Field{fld("a", "decimal", false)}, csvHeader},
+		{"decimal too wide", []catalog.Field{fld("a", "decimal(19,2)", false)}, csvHeader},
+		{"decimal not canonical", []catalog.Field{fld("a", "decimal(12, 2)", false)}, csvHeader},
 		{"bad regex", []catalog.Field{{Name: "a", Type: "string", Validations: &catalog.Validations{Regex: "("}}}, csvHeader},
 		{"bad format", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "xml"}},
 		{"bad delimiter", []catalog.Field{fld("a", "string", false)}, catalog.FileConfig{Format: "csv", Delimiter: ";;"}},

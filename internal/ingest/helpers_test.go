@@ -92,6 +92,9 @@ func renderRow(b *Batch, i int) []any {
 			row[j] = time.Unix(int64(c.Int32[i])*86400, 0).UTC().Format(time.DateOnly)
 		case catalog.TypeTimestampTZ:
 			row[j] = time.UnixMicro(c.Int64[i]).UTC().Format("2006-01-02T15:04:05.999999Z07:00")
+		default: // decimal(P,S): its text
+			_, scale, _ := catalog.ParseDecimal(c.Type)
+			row[j] = string(catalog.AppendDecimal(nil, c.Int64[i], scale))
 		}
 	}
 	return row

@@ -32,16 +32,13 @@
 //   - Doubles are finite in every format: NaN is "not a number" and an
 //     infinity (or a decimal beyond the double range) "out of range for
 //     double", whether it comes as text or as a Parquet value.
+//   - Decimals, decimal(P,S), are read exactly and kept only when the
+//     column holds them exactly: see decimal.go.
 //   - Validations: enum and regex apply to a value's text as delivered (for
-//     Parquet, its canonical text), min and max to longs and doubles,
-//     min_length and max_length to strings, counted in characters. A
-//     long is compared with min and max exactly, as an integer.
-//
-// Our schema has no decimal type. A decimal(p,s) column of a partner's
-// spec whose digits must be kept exactly is a string field with a regex
-// validation such as ^-?\d{1,10}(\.\d{1,2})?$ for decimal(12,2) (regex
-// applies to strings only); one used as a number is a double field, with
-// min and max for its range.
+//     Parquet, its canonical text), min and max to longs, doubles and
+//     decimals, min_length and max_length to strings, counted in
+//     characters. A long or a decimal is compared with min and max
+//     exactly, as an integer (a decimal's unscaled value).
 //
 // A file-level failure (a header that does not match, a truncated gzip
 // stream, ...) is returned by [File.Next] as a *[FileError] and recorded in
@@ -152,6 +149,9 @@ type Summary struct {
 //	boolean      Bool
 //	date         Int32, days since 1970-01-01
 //	timestamptz  Int64, microseconds since 1970-01-01T00:00:00Z
+//	decimal(P,S) Int64, the unscaled value (12.50 in decimal(12,2) is 1250)
+//
+// Type is the field's type name, decimal(P,S) in full for a decimal.
 type Column struct {
 	Name    string
 	Type    string
@@ -215,11 +215,11 @@ func (b *Batch) rollback() {
 			continue
 		}
 		c.Valid = c.Valid[:n]
-		switch c.Type {
+		switch catalog.BaseType(c.Type) {
 		case catalog.TypeString:
 			c.Offsets = c.Offsets[:n+1]
 			c.Bytes = c.Bytes[:c.Offsets[n]]
-		case catalog.TypeLong, catalog.TypeTimestampTZ:
+		case catalog.TypeLong, catalog.TypeTimestampTZ, catalog.TypeDecimal:
 			c.Int64 = c.Int64[:n]
 		case catalog.TypeDouble:
 			c.Float64 = c.Float64[:n]
@@ -240,7 +240,7 @@ func (b *Batch) drop(rows []int) {
 	for ci := range b.Columns {
 		c := &b.Columns[ci]
 		c.Valid = dropRows(c.Valid, keep)
-		switch c.Type {
+		switch catalog.BaseType(c.Type) {
 		case catalog.TypeString:
 			var bytesOut []byte
 			offs := []int32{0}
@@ -252,7 +252,7 @@ func (b *Batch) drop(rows []int) {
 			}
 			c.Bytes = append(c.Bytes[:0], bytesOut...)
 			c.Offsets = append(c.Offsets[:0], offs...)
-		case catalog.TypeLong, catalog.TypeTimestampTZ:
+		case catalog.TypeLong, catalog.TypeTimestampTZ, catalog.TypeDecimal:
 			c.Int64 = dropRows(c.Int64, keep)
 		case catalog.TypeDouble:
 			c.Float64 = dropRows(c.Float64, keep)
@@ -293,6 +293,7 @@ const (
 	kBool
 	kDate
 	kTimestamp
+	kDecimal
 )
 
 var kinds = map[string]uint8{
@@ -312,10 +313,14 @@ type field struct {
 	minLen   int // -1: none
 	maxLen   int // -1: none
 
+	// For a decimal field, its precision and scale.
+	prec, scale int
+
 	// For a long field, min and max as integers, which compare exactly
 	// where a long converted to float64 would be rounded (above 2^53): a
 	// value passes when lmin <= v <= lmax. noneMin (noneMax) says no long
-	// is at or above min (at or below max).
+	// is at or above min (at or below max). A decimal field has them too,
+	// as unscaled values.
 	lmin, lmax       int64
 	noneMin, noneMax bool
 	minText, maxText string
@@ -330,15 +335,19 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 	out := make([]field, len(fields))
 	seen := make(map[string]bool, len(fields))
 	for i, f := range fields {
+		c := field{Field: f, minLen: -1, maxLen: -1}
 		kind, ok := kinds[f.Type]
+		if catalog.BaseType(f.Type) == catalog.TypeDecimal {
+			kind, ok = kDecimal, decimalField(&c)
+		}
 		if !ok {
 			return nil, fmt.Errorf("ingest: field %q: unknown type %q", f.Name, f.Type)
 		}
+		c.kind = kind
 		if seen[f.Name] {
 			return nil, fmt.Errorf("ingest: field %q appears twice", f.Name)
 		}
 		seen[f.Name] = true
-		c := field{Field: f, kind: kind, minLen: -1, maxLen: -1}
 		if v := f.Validations; v != nil {
 			if len(v.Enum) > 0 {
 				c.enum = make(map[string]struct{}, len(v.Enum))
@@ -358,7 +367,11 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 				c.re = re
 			}
 			c.min, c.max = v.Min, v.Max
-			c.compileBounds()
+			if kind == kDecimal {
+				c.compileDecimalBounds()
+			} else {
+				c.compileBounds()
+			}
 			if v.MinLength != nil {
 				c.minLen = *v.MinLength
 			}
@@ -446,7 +459,8 @@ func (f *field) checkNumber(v float64) string {
 	return ""
 }
 
-// checkLong applies min and max to a long, exactly.
+// checkLong applies min and max to a long, or to a decimal's unscaled
+// value, exactly.
 func (f *field) checkLong(v int64) string {
 	if f.min != nil && (v < f.lmin || f.noneMin) {
 		return "below min " + f.minText
@@ -496,7 +510,7 @@ func appendPlaceholder(c *Column, f *field) {
 	switch f.kind {
 	case kString:
 		c.Offsets = append(c.Offsets, int32(len(c.Bytes)))
-	case kLong, kTimestamp:
+	case kLong, kTimestamp, kDecimal:
 		c.Int64 = append(c.Int64, 0)
 	case kDouble:
 		c.Float64 = append(c.Float64, 0)
@@ -524,6 +538,10 @@ func appendText(c *Column, f *field, text []byte) string {
 	switch f.kind {
 	case kString:
 		return appendString(c, f, text, false)
+	case kDecimal:
+		// Enum and regex do not apply to decimals (the catalog refuses
+		// them): a decimal's text has many spellings.
+		return appendDecimalText(c, f, text)
 	case kLong:
 		v, r := parseLong(text)
 		if r == "" && checkText {

@@ -18,7 +18,10 @@ import (
 // rejects the line, and a missing key is NULL. Values must be of the
 // field's JSON kind: a string for string, date and timestamptz, a number
 // for long and double (an integer literal for long), true or false for
-// boolean; null is NULL.
+// boolean; null is NULL. A decimal may be a number, read from its text in
+// the line and so exactly, or a string holding one ("12.50"), the form
+// producers that keep decimals exact write (JavaScript, BigQuery exports);
+// either is read by the rules of decimal.go.
 
 // jsonKind is the kind of a JSON value.
 type jsonKind uint8
@@ -155,8 +158,10 @@ func (j *jsonl) row(f *File, b *Batch, line []byte) {
 		switch {
 		case v.kind == jsonNull:
 			r = appendNull(c, fd)
-		case v.kind != wantKind(fd.Type):
-			r = "expected " + jsonKindNames[wantKind(fd.Type)] + ", got " + jsonKindNames[v.kind]
+		case fd.kind == kDecimal && v.kind != jsonNumber && v.kind != jsonString:
+			r = "expected a number or a string, got " + jsonKindNames[v.kind]
+		case fd.kind != kDecimal && v.kind != wantKind(fd.kind):
+			r = "expected " + jsonKindNames[wantKind(fd.kind)] + ", got " + jsonKindNames[v.kind]
 			if v.kind == jsonString {
 				raw = line[v.start-1 : v.end+1]
 			}
@@ -185,11 +190,12 @@ func (j *jsonl) row(f *File, b *Batch, line []byte) {
 	b.Rows++
 }
 
-func wantKind(typ string) jsonKind {
-	switch typ {
-	case catalog.TypeLong, catalog.TypeDouble:
+// wantKind is the JSON kind of a field's values (decimals excepted).
+func wantKind(k uint8) jsonKind {
+	switch k {
+	case kLong, kDouble:
 		return jsonNumber
-	case catalog.TypeBoolean:
+	case kBool:
 		return jsonBool
 	}
 	return jsonString

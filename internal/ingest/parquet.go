@@ -32,6 +32,11 @@ import (
 //	             day, little-endian), INT64 TIMESTAMP(MILLIS|MICROS|NANOS),
 //	             taken as UTC whether or not adjusted to UTC; nanoseconds
 //	             are floored to microseconds
+//	decimal(P,S) DECIMAL on INT32, INT64, FIXED_LEN_BYTE_ARRAY or
+//	             BYTE_ARRAY, of any precision and scale; INT32 and INT64
+//	             (also unsigned). A value is rescaled exactly to S: one of
+//	             a larger scale passes only when the digits it drops are
+//	             zeros, and it must fit P digits, by the rules of decimal.go
 //
 // As for text, a NaN or infinite DOUBLE or FLOAT and a timestamp outside
 // the years 0001 to 9999 are rejected.
@@ -51,6 +56,9 @@ const (
 	pqUIntToDouble
 	pqDecimalInt
 	pqDecimalBytes
+	pqIntDecimal   // INT32, INT64 or DECIMAL on them, into a decimal
+	pqUIntDecimal  // unsigned INT32 or INT64, into a decimal
+	pqBytesDecimal // DECIMAL on a byte array, into a decimal
 	pqBool
 	pqDate
 	pqInt96
@@ -211,7 +219,7 @@ func pqConversion(c *parquet.Column, typ string) (pqConv, int32, bool) {
 	if l := c.Type().LogicalType(); l != nil {
 		lt = l.Value
 	}
-	switch typ {
+	switch catalog.BaseType(typ) {
 	case catalog.TypeString:
 		if kind == parquet.ByteArray || kind == parquet.FixedLenByteArray {
 			switch lt.(type) {
@@ -256,6 +264,23 @@ func pqConversion(c *parquet.Column, typ string) (pqConv, int32, bool) {
 				}
 				return pqIntToDouble, 0, true
 			}
+		}
+	case catalog.TypeDecimal:
+		switch t := lt.(type) {
+		case *format.DecimalType:
+			if kind == parquet.Int32 || kind == parquet.Int64 {
+				return pqIntDecimal, t.Scale, true
+			}
+			return pqBytesDecimal, t.Scale, true
+		case nil:
+			if kind == parquet.Int32 || kind == parquet.Int64 {
+				return pqIntDecimal, 0, true
+			}
+		case *format.IntType:
+			if !t.IsSigned {
+				return pqUIntDecimal, 0, true
+			}
+			return pqIntDecimal, 0, true
 		}
 	case catalog.TypeBoolean:
 		if kind == parquet.Boolean {
@@ -408,6 +433,22 @@ func (p *parquetReader) value(c *Column, fd *field, pc pqColumn, v parquet.Value
 			return r
 		}
 		return appendDouble(c, fd, x, &p.text)
+	case pqIntDecimal:
+		x := v.Int64()
+		if r := appendDecimal(c, fd, intDecimal(x < 0, absInt64(x), int(pc.scale))); r != "" {
+			p.text = catalog.AppendDecimal(p.text, x, int(pc.scale))
+			return r
+		}
+		return ""
+	case pqUIntDecimal:
+		u := unsigned(v)
+		if r := appendDecimal(c, fd, intDecimal(false, u, 0)); r != "" {
+			p.text = strconv.AppendUint(p.text, u, 10)
+			return r
+		}
+		return ""
+	case pqBytesDecimal:
+		return p.bytesDecimal(c, fd, v.ByteArray(), int(pc.scale))
 	case pqBool:
 		return appendBool(c, fd, v.Boolean(), &p.text)
 	case pqDate:
@@ -447,6 +488,35 @@ func (p *parquetReader) value(c *Column, fd *field, pc pqColumn, v parquet.Value
 	return "unsupported value"
 }
 
+// bytesDecimal appends a DECIMAL held in a byte array: its unscaled
+// value, big-endian two's complement, up to 8 bytes in an int64 and wider
+// ones through math/big.
+func (p *parquetReader) bytesDecimal(c *Column, fd *field, b []byte, scale int) string {
+	var n decNum
+	var x int64
+	small := len(b) <= 8
+	if small {
+		for _, c := range b {
+			x = x<<8 | int64(c)
+		}
+		if len(b) > 0 && len(b) < 8 && b[0]&0x80 != 0 {
+			x -= 1 << (8 * len(b)) // sign-extend
+		}
+		n = intDecimal(x < 0, absInt64(x), scale)
+	} else {
+		n = bigDecimal(signedBig(b), scale)
+	}
+	r := appendDecimal(c, fd, n)
+	if r != "" {
+		if small {
+			p.text = catalog.AppendDecimal(p.text, x, scale)
+		} else {
+			p.text = catalog.AppendScaled(p.text, []byte(bigEndianSigned(b)), scale)
+		}
+	}
+	return r
+}
+
 // decimalToDouble reads an unscaled decimal integer with a scale as the
 // nearest double.
 func decimalToDouble(unscaled string, scale int32) (float64, string) {
@@ -460,14 +530,18 @@ func decimalToDouble(unscaled string, scale int32) (float64, string) {
 // bigEndianSigned renders a big-endian two's complement integer in
 // decimal.
 func bigEndianSigned(b []byte) string {
-	var x big.Int
-	x.SetBytes(b)
+	return signedBig(b).String()
+}
+
+// signedBig reads a big-endian two's complement integer.
+func signedBig(b []byte) *big.Int {
+	x := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		var m big.Int
 		m.Lsh(big.NewInt(1), uint(8*len(b)))
-		x.Sub(&x, &m)
+		x.Sub(x, &m)
 	}
-	return x.String()
+	return x
 }
 
 func (p *parquetReader) close() error {

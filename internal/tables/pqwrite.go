@@ -13,6 +13,11 @@ package tables
 // parquet-go's own Thrift model and encoder, so only the data pages are
 // laid out here.
 //
+// A decimal(P,S) column is INT64 with the DECIMAL(P,S) logical type: its
+// unscaled values, which P <= 18 keeps in 64 bits, are written as they
+// come in the batch, and its statistics are those of the integers, whose
+// order is the decimals' at one scale.
+//
 // Layout: format v2 data pages, PLAIN values (every column is a primitive
 // at the top level, so there are no repetition levels), one column chunk
 // per column and row group, statistics (null count, min and max) in every
@@ -85,7 +90,8 @@ var zstdEnc = sync.OnceValue(func() *zstd.Encoder {
 type pqField struct {
 	id       int
 	name     string
-	typ      string // inlet's type name
+	typ      string // inlet's type name, decimal(P,S) in full
+	base     string // typ without parameters (catalog.BaseType)
 	required bool
 }
 
@@ -93,16 +99,11 @@ type pqField struct {
 func pqFields(sc *iceberg.Schema) ([]pqField, error) {
 	out := make([]pqField, 0, len(sc.Fields()))
 	for _, f := range sc.Fields() {
-		typ := ""
-		for name, t := range icebergTypes {
-			if t.Equals(f.Type) {
-				typ = name
-			}
-		}
+		typ := inletType(f.Type)
 		if typ == "" {
 			return nil, fmt.Errorf("column %q: type %s is not one inlet writes", f.Name, f.Type)
 		}
-		out = append(out, pqField{id: f.ID, name: f.Name, typ: typ, required: f.Required})
+		out = append(out, pqField{id: f.ID, name: f.Name, typ: typ, base: catalog.BaseType(typ), required: f.Required})
 	}
 	return out, nil
 }
@@ -111,7 +112,7 @@ func physical(typ string) format.Type {
 	switch typ {
 	case catalog.TypeString:
 		return format.ByteArray
-	case catalog.TypeLong, catalog.TypeTimestampTZ:
+	case catalog.TypeLong, catalog.TypeTimestampTZ, catalog.TypeDecimal:
 		return format.Int64
 	case catalog.TypeDouble:
 		return format.Double
@@ -128,7 +129,7 @@ func schemaElements(fields []pqField) []format.SchemaElement {
 	out := []format.SchemaElement{{Name: "table", NumChildren: thrift.New(int32(len(fields)))}}
 	for _, f := range fields {
 		el := format.SchemaElement{
-			Type:           thrift.New(physical(f.typ)),
+			Type:           thrift.New(physical(f.base)),
 			RepetitionType: thrift.New(format.Optional),
 			Name:           f.name,
 			FieldID:        int32(f.id),
@@ -136,7 +137,12 @@ func schemaElements(fields []pqField) []format.SchemaElement {
 		if f.required {
 			el.RepetitionType = thrift.New(format.Required)
 		}
-		switch f.typ {
+		switch f.base {
+		case catalog.TypeDecimal:
+			p, s, _ := catalog.ParseDecimal(f.typ)
+			el.LogicalType.Value = &format.DecimalType{Precision: int32(p), Scale: int32(s)}
+			el.ConvertedType = thrift.New(deprecated.Decimal)
+			el.Precision, el.Scale = thrift.New(int32(p)), thrift.New(int32(s))
 		case catalog.TypeString:
 			el.LogicalType.Value = &format.StringType{}
 			el.ConvertedType = thrift.New(deprecated.UTF8)
@@ -290,7 +296,7 @@ func newPQWriter(f io.WriteCloser, fields []pqField, codec format.CompressionCod
 ) (*pqWriter, error) {
 	w := &pqWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), codec: codec, rowGroupBytes: rowGroupBytes, kv: kv}
 	for _, fl := range fields {
-		w.cols = append(w.cols, &pqColumn{pqField: fl, phys: physical(fl.typ)})
+		w.cols = append(w.cols, &pqColumn{pqField: fl, phys: physical(fl.base)})
 	}
 	workers := runtime.GOMAXPROCS(0)
 	w.work = make(chan *pageJob, 2*workers)
@@ -415,7 +421,7 @@ func (c *pqColumn) append(src *ingest.Column, n int, w *pqWriter) error {
 
 // width estimates the encoded bytes per row of src[start:n).
 func (c *pqColumn) width(src *ingest.Column, start, n int) int {
-	switch c.typ {
+	switch c.base {
 	case catalog.TypeString:
 		return int(src.Offsets[n]-src.Offsets[start])/(n-start) + 4 + 1
 	case catalog.TypeBoolean:
@@ -459,8 +465,8 @@ func (c *pqColumn) appendLevels(valid []bool) int {
 func (c *pqColumn) appendValues(src *ingest.Column, start, end, nulls int) {
 	valid := src.Valid[start:end]
 	s := &c.page
-	switch c.typ {
-	case catalog.TypeLong, catalog.TypeTimestampTZ:
+	switch c.base {
+	case catalog.TypeLong, catalog.TypeTimestampTZ, catalog.TypeDecimal:
 		c.values = appendFixed(c.values, src.Int64[start:end], valid, nulls)
 		intStats(s, src.Int64[start:end], valid, nulls)
 	case catalog.TypeDate:
@@ -598,7 +604,7 @@ func (w *pqWriter) cutPage(c *pqColumn) {
 			NumRows:                    int32(c.rows),
 			Encoding:                   format.Plain,
 			DefinitionLevelsByteLength: int32(len(levels)),
-			Statistics:                 c.page.thrift(c.typ),
+			Statistics:                 c.page.thrift(c.base),
 		}),
 	}}
 	c.pages = append(c.pages, p)
@@ -610,7 +616,7 @@ func (w *pqWriter) cutPage(c *pqColumn) {
 		w.work <- job
 	}
 
-	c.chunk.merge(&c.page, c.typ)
+	c.chunk.merge(&c.page, c.base)
 	c.page = stats{smin: c.page.smin[:0], smax: c.page.smax[:0]}
 	c.rows, c.bits = 0, 0
 	clear(c.levels)
@@ -712,13 +718,13 @@ func (w *pqWriter) flushRowGroup() error {
 				TotalUncompressedSize: raw,
 				TotalCompressedSize:   w.off - start,
 				DataPageOffset:        start,
-				Statistics:            c.chunk.thrift(c.typ),
+				Statistics:            c.chunk.thrift(c.base),
 			},
 		})
 		rg.TotalByteSize += raw
 		rg.TotalCompressedSize += w.off - start
 		c.size += w.off - start
-		c.file.merge(&c.chunk, c.typ)
+		c.file.merge(&c.chunk, c.base)
 		c.chunk = stats{smin: c.chunk.smin[:0], smax: c.chunk.smax[:0]}
 	}
 	w.groups = append(w.groups, rg)
@@ -841,13 +847,13 @@ func (w *pqWriter) dataFile(spec iceberg.PartitionSpec, path string) (iceberg.Da
 		sizes[c.id] = c.size
 		values[c.id] = c.file.values
 		nulls[c.id] = c.file.nulls
-		if c.typ == catalog.TypeDouble {
+		if c.base == catalog.TypeDouble {
 			nans[c.id] = c.file.nans
 		}
 		if !c.file.has {
 			continue
 		}
-		switch c.typ {
+		switch c.base {
 		case catalog.TypeString:
 			lower[c.id] = truncateLower(c.file.smin, boundChars)
 			if hi, ok := truncateUpper(c.file.smax, boundChars); ok {
@@ -856,8 +862,13 @@ func (w *pqWriter) dataFile(spec iceberg.PartitionSpec, path string) (iceberg.Da
 		case catalog.TypeDouble:
 			lower[c.id] = binary.LittleEndian.AppendUint64(nil, math.Float64bits(c.file.fmin))
 			upper[c.id] = binary.LittleEndian.AppendUint64(nil, math.Float64bits(c.file.fmax))
+		case catalog.TypeDecimal:
+			// Iceberg's single-value form of a decimal: the unscaled
+			// value, two's complement big-endian, in the fewest bytes.
+			lower[c.id] = minimalBigEndian(c.file.imin)
+			upper[c.id] = minimalBigEndian(c.file.imax)
 		default:
-			lower[c.id], upper[c.id] = c.file.plain(c.typ)
+			lower[c.id], upper[c.id] = c.file.plain(c.base)
 		}
 	}
 	b.ColumnSizes(sizes).ValueCounts(values).NullValueCounts(nulls).SplitOffsets(w.splits)
@@ -868,6 +879,17 @@ func (w *pqWriter) dataFile(spec iceberg.PartitionSpec, path string) (iceberg.Da
 		b.LowerBoundValues(lower).UpperBoundValues(upper)
 	}
 	return b.Build(), nil
+}
+
+// minimalBigEndian is v in two's complement, big-endian, in the fewest
+// bytes that keep its sign: a leading byte is dropped while it is only
+// the sign extension of the next one.
+func minimalBigEndian(v int64) []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(v))
+	for len(b) > 1 && (b[0] == 0 && b[1]&0x80 == 0 || b[0] == 0xff && b[1]&0x80 != 0) {
+		b = b[1:]
+	}
+	return b
 }
 
 // boundChars is how many characters of a string bound Iceberg keeps.

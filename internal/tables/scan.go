@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go/table"
+
+	"inlet/internal/catalog"
 )
 
 // Value formats of [Catalog.Scan].
@@ -24,8 +26,10 @@ const (
 // only callers that know the table is small may ask for. The order is stable between calls on the
 // same snapshot: older commits first, then by data file. Values are
 // string, int64, float64, bool, a date as "YYYY-MM-DD" ([DateFormat]), a
-// timestamp in RFC 3339 with microseconds in UTC ([TimestampFormat]), or
-// nil for null.
+// timestamp in RFC 3339 with microseconds in UTC ([TimestampFormat]), a
+// decimal as its exact text with all S fraction digits ("1250.00", a
+// string, which JSON carries without rounding; see [DecimalText]), or nil
+// for null.
 func (c *Catalog) Scan(ctx context.Context, datasetID int64, limit, offset int64) ([]string, [][]any, error) {
 	offset = max(offset, 0)
 	tbl, err := c.load(ctx, datasetID)
@@ -145,7 +149,28 @@ func value(col arrow.Array, i int) any {
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		return a.Value(i).ToTime(unit).UTC().Format(TimestampFormat)
+	case *array.Decimal128, *array.Decimal64:
+		return DecimalText(col, i)
 	default:
 		return col.ValueStr(i)
 	}
+}
+
+// DecimalText renders value i of a decimal column of inlet's, decimal128
+// or decimal64 of precision 18 at most, as its exact text: "-12.50" for
+// -1250 at scale 2. Arrow's own rendering goes through a float and
+// drops trailing zeros. It returns "" for other columns.
+func DecimalText(col arrow.Array, i int) string {
+	var v int64
+	var scale int32
+	switch a := col.(type) {
+	case *array.Decimal128:
+		// Precision 18 or less: the value is in the low 64 bits.
+		v, scale = int64(a.Value(i).LowBits()), a.DataType().(*arrow.Decimal128Type).Scale
+	case *array.Decimal64:
+		v, scale = int64(a.Value(i)), a.DataType().(*arrow.Decimal64Type).Scale
+	default:
+		return ""
+	}
+	return string(catalog.AppendDecimal(nil, v, int(scale)))
 }

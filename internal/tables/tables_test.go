@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
 
 	"inlet/internal/catalog"
 	"inlet/internal/meta"
@@ -191,9 +192,20 @@ func TestSchema(t *testing.T) {
 		t.Errorf("timestamptz field type = %s", got)
 	}
 
+	dec := []catalog.Field{{Name: "amount", Type: "decimal(12,2)", Required: true}}
+	if got, want := ArrowSchema(dec).Field(0).Type.String(), "decimal(12, 2)"; got != want {
+		t.Errorf("arrow type of decimal(12,2) = %s; want %s", got, want)
+	}
+	if sc, err := IcebergSchema(dec); err != nil || !sc.Fields()[0].Type.Equals(iceberg.DecimalTypeOf(12, 2)) {
+		t.Errorf("iceberg type of decimal(12,2) = %v, %v", sc, err)
+	}
+
 	for _, bad := range [][]catalog.Field{
 		nil,
 		{{Name: "a", Type: "int"}},
+		{{Name: "a", Type: "decimal(12, 2)"}}, // not canonical: the catalog makes it so
+		{{Name: "a", Type: "decimal"}},
+		{{Name: "a", Type: "decimal(19,2)"}},
 		{{Name: "a", Type: "long"}, {Name: "a", Type: "string"}},
 	} {
 		if _, err := IcebergSchema(bad); err == nil {

@@ -548,7 +548,7 @@ func TestDatasetValidation(t *testing.T) {
 		{"min_length greater than max_length", spec(`{"name":"a","type":"string","validations":{"min_length":5,"max_length":1}}`, csv, ""), "fields[0].validations.min_length", "greater than"},
 		{"negative max_length", spec(`{"name":"a","type":"string","validations":{"max_length":-1}}`, csv, ""), "fields[0].validations.max_length", "negative"},
 		{"enum on a number", spec(`{"name":"a","type":"long","validations":{"enum":["1"]}}`, csv, ""), "fields[0].validations.enum", "only to string"},
-		{"min on a string", spec(`{"name":"a","type":"string","validations":{"min":1}}`, csv, ""), "fields[0].validations.min", "only to long and double"},
+		{"min on a string", spec(`{"name":"a","type":"string","validations":{"min":1}}`, csv, ""), "fields[0].validations.min", "only to long, double and decimal"},
 		{"empty enum", spec(`{"name":"a","type":"string","validations":{"enum":[]}}`, csv, ""), "fields[0].validations.enum", "empty"},
 		{"duplicate enum value", spec(`{"name":"a","type":"string","validations":{"enum":["x","x"]}}`, csv, ""), "fields[0].validations.enum[1]", "duplicate"},
 		{"unknown format", spec(okField, `{"format":"xml"}`, ""), "file.format", "unknown format"},

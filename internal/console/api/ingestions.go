@@ -197,6 +197,8 @@ func (s *Server) datasetRows(c *call) error {
 	if err != nil {
 		return err
 	}
+	// Values are as Scan renders them: a decimal is its exact text, a JSON
+	// string like a snapshot id, so that no client reads it as a float.
 	cols, rows, err := s.cfg.Tables.Scan(c.r.Context(), dsID, limit, offset)
 	if errors.Is(err, tables.ErrNoSuchTable) {
 		// Not ingested yet: the table is created by the first ingestion.
@@ -386,9 +388,12 @@ func appendCSVField(dst []byte, v string) []byte {
 }
 
 // cellString renders one non-null value for CSV: timestamps in RFC 3339
-// UTC with microseconds, dates as YYYY-MM-DD.
+// UTC with microseconds, dates as YYYY-MM-DD, decimals as their exact text
+// with all S fraction digits.
 func cellString(col arrow.Array, i int) string {
 	switch a := col.(type) {
+	case *array.Decimal128, *array.Decimal64:
+		return tables.DecimalText(a, i)
 	case *array.Timestamp:
 		return time.UnixMicro(int64(a.Value(i))).UTC().Format("2006-01-02T15:04:05.999999Z07:00")
 	case *array.Date32:
