@@ -3,11 +3,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -294,13 +301,98 @@ func profileEnv(t *testing.T, source []string, ep, roleARN, extID string) []stri
 	writeFile(t, filepath.Join(rules, "endpoint-rule-set-1.json"), []byte(ruleset))
 
 	env := filterEnv(os.Environ(), "AWS_")
-	return append(env,
+	env = append(env,
 		"AWS_CONFIG_FILE="+cfgPath,
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "no-credentials"),
 		"AWS_DATA_PATH="+filepath.Join(dir, "data"),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_PAGER=",
 	)
+	// Should a CLI ignore the ruleset, its STS call must not reach AWS:
+	// every request goes through a proxy that forwards only to inlet.
+	// (botocore picks a client's proxy from the endpoint it starts with,
+	// AWS's, before the ruleset sends it to inlet, so NO_PROXY alone would
+	// send inlet's STS calls to a closed port as well.)
+	guard := startGuardProxy(t, ep)
+	t.Cleanup(func() {
+		if r := guard.refusedRequests(); len(r) > 0 {
+			t.Errorf("the CLI tried to reach hosts other than inlet (refused by the guard proxy): %q", r)
+		}
+	})
+	return noEgress(t, env, guard.addr, ep)
+}
+
+// guardProxy is a loopback HTTP proxy that forwards requests for one
+// plain-HTTP endpoint and refuses, and records, every other request
+// (CONNECT tunnels included).
+type guardProxy struct {
+	addr    string
+	allow   string // host:port
+	mu      sync.Mutex
+	refused []string
+}
+
+func startGuardProxy(t *testing.T, ep string) *guardProxy {
+	t.Helper()
+	u, err := url.Parse(ep)
+	if err != nil || u.Scheme != "http" {
+		t.Fatalf("guard proxy: endpoint %q must be plain http", ep)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &guardProxy{addr: l.Addr().String(), allow: u.Host}
+	// The forwarding transport dials the allowed address only and reads
+	// no proxy settings of its own.
+	tr := &http.Transport{Proxy: nil, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, g.allow)
+	}}
+	forward := &httputil.ReverseProxy{Transport: tr, Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.Out.URL.Scheme, pr.Out.URL.Host, pr.Out.Host = "http", g.allow, pr.In.Host
+	}}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect || r.URL.Host != g.allow {
+			g.mu.Lock()
+			g.refused = append(g.refused, r.Method+" "+r.Host)
+			g.mu.Unlock()
+			http.Error(w, "inlet e2e guard proxy: only "+g.allow+" is reachable", http.StatusForbidden)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return g
+}
+
+func (g *guardProxy) refusedRequests() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.refused)
+}
+
+// proxyVars are the proxy settings botocore (and curl, Go, Node) read.
+var proxyVars = []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"}
+
+// noEgress sends every request of a client env through the proxy at
+// proxyAddr, except those to the endpoint ep's host for clients that
+// decide per request.
+func noEgress(t *testing.T, env []string, proxyAddr, ep string) []string {
+	t.Helper()
+	u, err := url.Parse(ep)
+	if err != nil || u.Hostname() == "" {
+		t.Fatalf("endpoint %q: %v", ep, err)
+	}
+	for _, v := range proxyVars {
+		env = filterEnv(env, v+"=", strings.ToLower(v)+"=")
+	}
+	proxy := "http://" + proxyAddr
+	for _, kv := range [][2]string{{"HTTP_PROXY", proxy}, {"HTTPS_PROXY", proxy}, {"ALL_PROXY", proxy}, {"NO_PROXY", u.Hostname()}} {
+		env = append(env, kv[0]+"="+kv[1], strings.ToLower(kv[0])+"="+kv[1])
+	}
+	return env
 }
 
 // bucketPolicy is the managed bucket's policy for the bucket-policy access
@@ -315,4 +407,26 @@ func bucketPolicy(bucket, partner string) string {
 	{"Sid":"RequireBucketOwnerFullControl","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::%[2]s:root"},
 	 "Action":"s3:PutObject","Resource":"arn:aws:s3:::%[1]s/*",
 	 "Condition":{"StringNotEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}`, bucket, partner)
+}
+
+// TestNoEgressProxy checks the safety net of profileEnv: the AWS CLI sends
+// a request for any host but the endpoint's to the guard proxy, which
+// refuses it. Every address here is loopback: a CLI that ignored the proxy
+// would only meet a refused connection on 127.0.0.2.
+func TestNoEgressProxy(t *testing.T) {
+	const aws = "/usr/bin/aws"
+	need(t, aws)
+	guard := startGuardProxy(t, "http://"+freeAddr(t))
+	env := withKeys(t, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")
+	env = noEgress(t, append(env, "AWS_MAX_ATTEMPTS=1"), guard.addr, "http://"+guard.allow)
+	other := freeAddr(t)
+	other = "127.0.0.2" + other[strings.LastIndex(other, ":"):]
+	_, stderr, err := tryCmd(t, env, aws, "--endpoint-url", "http://"+other, "--cli-connect-timeout", "5", "s3", "ls")
+	if err == nil {
+		t.Fatalf("aws s3 ls of %s through the guard proxy succeeded", other)
+	}
+	refused := guard.refusedRequests()
+	if len(refused) == 0 || !strings.Contains(refused[0], other) {
+		t.Fatalf("guard proxy refused %q; want a request for %s (the CLI did not use the proxy: %s)", refused, other, tail(stderr, 3))
+	}
 }

@@ -55,7 +55,7 @@ func newTLSEnv(t *testing.T) *env {
 	return startEnv(t, true)
 }
 
-func startEnv(t *testing.T, useTLS bool) *env {
+func startEnv(t testing.TB, useTLS bool) *env {
 	t.Helper()
 	dir := t.TempDir()
 	c, err := cloud.Open(context.Background(), cloud.Options{
@@ -85,7 +85,7 @@ func startEnv(t *testing.T, useTLS bool) *env {
 
 // readCredentials parses the [default] profile of an AWS shared
 // credentials file.
-func readCredentials(t *testing.T, path string) (id, secret string) {
+func readCredentials(t testing.TB, path string) (id, secret string) {
 	t.Helper()
 	id, secret, err := credfile.Read(path, "")
 	if err != nil {
@@ -96,7 +96,7 @@ func readCredentials(t *testing.T, path string) (id, secret string) {
 
 // client returns an SDK client for the env's endpoint with the given key,
 // default checksum settings and no retries (a retried 5xx would hide a bug).
-func (e *env) client(t *testing.T, id, secret string) *s3.Client {
+func (e *env) client(t testing.TB, id, secret string) *s3.Client {
 	t.Helper()
 	return e.clientWith(credentials.NewStaticCredentialsProvider(id, secret, ""), e.srv.Client())
 }

@@ -121,23 +121,35 @@ func policyFitsBucket(p *policy.Policy, bucket string) error {
 	return nil
 }
 
-// globMatches matches s against a pattern with * and ? wildcards.
+// globMatches matches s against a pattern with * and ? wildcards. It
+// keeps one backtrack point, the latest '*', so a policy that repeats '*'
+// costs at most the product of the two lengths, never exponential time.
 func globMatches(pattern, s string) bool {
-	if pattern == "" {
-		return s == ""
-	}
-	switch pattern[0] {
-	case '*':
-		for i := 0; i <= len(s); i++ {
-			if globMatches(pattern[1:], s[i:]) {
-				return true
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(pattern) {
+			switch c := pattern[pi]; {
+			case c == '*':
+				starP, starS = pi, si
+				pi++
+				continue
+			case c == '?' || c == s[si]:
+				pi++
+				si++
+				continue
 			}
 		}
-		return false
-	case '?':
-		return s != "" && globMatches(pattern[1:], s[1:])
+		if starP < 0 {
+			return false
+		}
+		starS++
+		pi, si = starP+1, starS
 	}
-	return s != "" && s[0] == pattern[0] && globMatches(pattern[1:], s[1:])
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
 }
 
 // isPublicPolicy reports whether a policy allows everyone ("*") without a
