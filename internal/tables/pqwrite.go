@@ -264,11 +264,14 @@ type pqColumn struct {
 
 // pqWriter writes one Parquet file.
 type pqWriter struct {
-	f     io.WriteCloser // an *os.File syncs before it closes
-	w     *bufio.Writer
-	off   int64
-	cols  []*pqColumn
-	codec format.CompressionCodec
+	f io.WriteCloser // an *os.File syncs before it closes
+	w pqSink
+	// direct is w when the file is written with O_DIRECT (see
+	// directWriter); nil when it goes through the page cache.
+	direct *directWriter
+	off    int64
+	cols   []*pqColumn
+	codec  format.CompressionCodec
 
 	rowGroupBytes int64 // encoded bytes at which a row group is flushed
 	synced        int64 // bytes handed to the kernel's writeback
@@ -283,6 +286,14 @@ type pqWriter struct {
 	wg   sync.WaitGroup
 }
 
+// pqSink buffers what the writer writes to its file: a bufio.Writer, or
+// a directWriter.
+type pqSink interface {
+	io.Writer
+	io.StringWriter
+	Flush() error
+}
+
 type pageJob struct {
 	p      *page
 	levels []byte // definition levels, not compressed
@@ -294,7 +305,15 @@ type pageJob struct {
 func newPQWriter(f io.WriteCloser, fields []pqField, codec format.CompressionCodec, rowGroupBytes int64,
 	kv []format.KeyValue,
 ) (*pqWriter, error) {
-	w := &pqWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), codec: codec, rowGroupBytes: rowGroupBytes, kv: kv}
+	w := &pqWriter{f: f, codec: codec, rowGroupBytes: rowGroupBytes, kv: kv}
+	if df, ok := f.(*durableFile); ok {
+		w.direct = newDirectWriter(df.File, 1<<20)
+	}
+	if w.direct != nil {
+		w.w = w.direct
+	} else {
+		w.w = bufio.NewWriterSize(f, 1<<20)
+	}
 	for _, fl := range fields {
 		w.cols = append(w.cols, &pqColumn{pqField: fl, phys: physical(fl.base)})
 	}
@@ -733,8 +752,10 @@ func (w *pqWriter) flushRowGroup() error {
 	if err := w.w.Flush(); err != nil {
 		return err
 	}
-	durable.StartWriteback(w.f, w.synced, w.off-w.synced)
-	w.synced = w.off
+	if w.direct == nil {
+		durable.StartWriteback(w.f, w.synced, w.off-w.synced)
+		w.synced = w.off
+	}
 	return nil
 }
 
@@ -774,6 +795,9 @@ func (w *pqWriter) close() error {
 	}
 	if err == nil {
 		err = w.w.Flush()
+	}
+	if err == nil && w.direct != nil {
+		err = w.direct.finish()
 	}
 	if s, ok := w.f.(interface{ Sync() error }); ok && err == nil {
 		err = s.Sync()
