@@ -1364,3 +1364,35 @@ func TestCase04CopiedFileIngestedOnce(t *testing.T) {
 		t.Errorf("%d rows; want 2", n)
 	}
 }
+
+// TestPollSkipsUnchangedFailure: a listing that sees a failed file set
+// again does not fail it again every interval; a partner's or tenant's
+// explicit trigger retries it, and a corrected file makes the next
+// listing ingest it.
+func TestPollSkipsUnchangedFailure(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	ds := e.dataset(e.tenant.ID, ordersSpec("strict")) // no reject allowed
+	ctx := context.Background()
+	tenants := func(context.Context) ([]int64, error) { return []int64{e.tenant.ID}, nil }
+	const f = "2025-02-01"
+	e.deliver(ds.ID, f, file{"a.csv", []byte("id,name,amount\n1,a,1\nx,b,2\n")})
+	wantStatus(t, waitRuns(t, r, e.tenant.ID, ds.ID, f, 1)[0], delivery.StatusFailed)
+
+	r.PollOnce(ctx, tenants)
+	r.PollOnce(ctx, tenants)
+	settle(t, r, e.tenant.ID, ds.ID, f, 1, "polls of the failed, unchanged folder")
+
+	if _, err := r.Trigger(ctx, e.src, ds.ID, f, "api"); err != nil {
+		t.Fatalf("explicit retry of the failed folder: %v", err)
+	}
+	wantStatus(t, waitRuns(t, r, e.tenant.ID, ds.ID, f, 2)[0], delivery.StatusFailed)
+
+	e.upload(ds.ID, f, file{"a.csv", []byte("id,name,amount\n1,a,1\n2,b,2\n")})
+	r.PollOnce(ctx, tenants)
+	run := waitRuns(t, r, e.tenant.ID, ds.ID, f, 3)[0]
+	wantStatus(t, run, delivery.StatusCommitted)
+	if run.Trigger != "poll" || run.RowsAccepted != 2 {
+		t.Errorf("run after the correction: trigger %q, %d rows; want poll, 2 rows", run.Trigger, run.RowsAccepted)
+	}
+}

@@ -134,6 +134,7 @@ func (r *Runner) ingest(ctx context.Context, run *Run, log interface{ Info(strin
 		return fmt.Errorf("the folder %s holds no file besides %s (names starting with _ or . are ignored)", run.FileSet().Prefix(), SuccessFile)
 	}
 	run.FilesTotal = len(files)
+	run.Version = version(files) // as listed; what was read, once it all is
 	for _, f := range files {
 		run.BytesTotal += f.size
 	}

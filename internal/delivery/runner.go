@@ -206,6 +206,8 @@ func (r *Runner) triggerFromEvent(fs FileSet, key, trigger string) {
 	case errors.Is(err, ErrAlreadyIngested):
 		r.log.Info("file set unchanged since its ingestion: not ingested again",
 			"bucket", fs.Bucket, "key", key, "duplicate_of_run", run.ID, "version", run.Version)
+	case errors.Is(err, ErrFailedUnchanged):
+		r.log.Info("file set failed and unchanged since: not ingested again", "bucket", fs.Bucket, "key", key, "run_id", run.ID)
 	case err != nil && !errors.Is(err, ErrInProgress):
 		r.log.Warn("trigger from an object event", "bucket", fs.Bucket, "key", key, "error", err)
 	}
@@ -250,7 +252,8 @@ func (r *Runner) trigger(ctx context.Context, src catalog.Source, datasetID int6
 	if err != nil {
 		return Run{}, err
 	}
-	var last *Run
+	// last is the newest committed run; failed, a failed run newer than it.
+	var last, failed *Run
 	for _, p := range prior {
 		switch p.Status {
 		case StatusQueued:
@@ -267,22 +270,37 @@ func (r *Runner) trigger(ctx context.Context, src catalog.Source, datasetID int6
 			if last == nil {
 				last = &p
 			}
+		case StatusFailed:
+			if last == nil && failed == nil {
+				failed = &p
+			}
 		}
+	}
+	// A partner or tenant may retry a failed file set as it is (after the
+	// dataset's threshold was raised, say); a poll or the runner's own
+	// second look only a changed one, or it would fail it again each time.
+	automatic := trigger == "poll" || trigger == "recheck"
+	if listed == nil && (last != nil || failed != nil && automatic) {
+		if listed, err = r.listFiles(ctx, fs); err != nil {
+			return Run{}, fmt.Errorf("list the file set: %w", err)
+		}
+	}
+	current := ""
+	if listed != nil {
+		current = version(listed)
+	}
+	if last != nil && current == last.contentVersion() {
+		r.noteDuplicate(ctx, last, trigger)
+		return *last, ErrAlreadyIngested
+	}
+	if failed != nil && automatic && failed.Version != "" && current == failed.Version {
+		return *failed, ErrFailedUnchanged
 	}
 	run := Run{
 		TenantID: src.TenantID, DatasetID: datasetID, SourceID: src.ID, Bucket: src.Bucket, Folder: folder,
-		Trigger: trigger, Status: StatusQueued, CreatedAt: r.cfg.Now().UTC(),
+		Trigger: trigger, Status: StatusQueued, CreatedAt: r.cfg.Now().UTC(), Version: current,
 	}
 	if last != nil {
-		if listed == nil {
-			if listed, err = r.listFiles(ctx, fs); err != nil {
-				return Run{}, fmt.Errorf("list the file set: %w", err)
-			}
-		}
-		if version(listed) == last.contentVersion() {
-			r.noteDuplicate(ctx, last, trigger)
-			return *last, ErrAlreadyIngested
-		}
 		run.Replaces = last.ID
 	}
 	// A file set whose dataset is not the source tenant's is refused, with

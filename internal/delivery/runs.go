@@ -25,6 +25,7 @@ var (
 	ErrNotFound        = errors.New("delivery: not found")
 	ErrAlreadyIngested = errors.New("delivery: file set already ingested")
 	ErrInProgress      = errors.New("delivery: file set is being ingested")
+	ErrFailedUnchanged = errors.New("delivery: file set failed and has not changed since")
 )
 
 // Run is one ingestion of a file set.
