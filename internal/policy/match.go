@@ -60,6 +60,13 @@ func globMatch(pattern, s string, fold bool) bool {
 	return pi == len(p)
 }
 
+// Wildcard reports whether s matches pattern as a policy's Resource
+// matches: '*' any run of characters (also none), '?' exactly one, every
+// other character itself; in time linear in the product of the lengths.
+func Wildcard(pattern, s string) bool {
+	return globMatch(escapeGlob(pattern, true), s, false)
+}
+
 // matchAction reports whether the request action matches an Action
 // pattern such as "s3:Get*" or "*". Actions match case-insensitively.
 func matchAction(pattern, action string) bool {

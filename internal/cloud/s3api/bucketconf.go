@@ -113,43 +113,12 @@ func policyFitsBucket(p *policy.Policy, bucket string) error {
 				return errorf("MalformedPolicy", "Policy has invalid resource")
 			}
 			name, _, _ := strings.Cut(rest, "/")
-			if !globMatches(name, bucket) {
+			if !policy.Wildcard(name, bucket) {
 				return errorf("MalformedPolicy", "Policy has invalid resource")
 			}
 		}
 	}
 	return nil
-}
-
-// globMatches matches s against a pattern with * and ? wildcards. It
-// keeps one backtrack point, the latest '*', so a policy that repeats '*'
-// costs at most the product of the two lengths, never exponential time.
-func globMatches(pattern, s string) bool {
-	pi, si := 0, 0
-	starP, starS := -1, 0
-	for si < len(s) {
-		if pi < len(pattern) {
-			switch c := pattern[pi]; {
-			case c == '*':
-				starP, starS = pi, si
-				pi++
-				continue
-			case c == '?' || c == s[si]:
-				pi++
-				si++
-				continue
-			}
-		}
-		if starP < 0 {
-			return false
-		}
-		starS++
-		pi, si = starP+1, starS
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
 }
 
 // isPublicPolicy reports whether a policy allows everyone ("*") without a

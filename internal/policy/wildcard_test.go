@@ -1,4 +1,4 @@
-package s3api
+package policy
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestGlobMatches(t *testing.T) {
+func TestWildcard(t *testing.T) {
 	for _, c := range []struct {
 		pattern, s string
 		want       bool
@@ -29,22 +29,22 @@ func TestGlobMatches(t *testing.T) {
 		{"**?", "", false},
 		{"fz-*", "fz-policy-1", true},
 	} {
-		if got := globMatches(c.pattern, c.s); got != c.want {
-			t.Errorf("globMatches(%q, %q) = %v; want %v", c.pattern, c.s, got, c.want)
+		if got := Wildcard(c.pattern, c.s); got != c.want {
+			t.Errorf("Wildcard(%q, %q) = %v; want %v", c.pattern, c.s, got, c.want)
 		}
 	}
 }
 
 // A policy names its resources; many stars must not make the check take
 // exponential time.
-func TestGlobMatchesManyStars(t *testing.T) {
+func TestWildcardManyStars(t *testing.T) {
 	done := make(chan bool, 1)
 	name := strings.Repeat("a", 63)
-	go func() { done <- globMatches(strings.Repeat("*", 5000)+"b", name) }()
+	go func() { done <- Wildcard(strings.Repeat("*", 5000)+"b", name) }()
 	select {
 	case got := <-done:
 		if got {
-			t.Errorf("globMatches(many stars + b, %q) = true", name)
+			t.Errorf("Wildcard(many stars + b, %q) = true", name)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("globMatches with 5000 stars did not return within 5s")
