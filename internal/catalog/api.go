@@ -92,6 +92,11 @@ type Validations struct {
 	Max       *float64 `json:"max,omitempty"`
 	MinLength *int     `json:"min_length,omitempty"`
 	MaxLength *int     `json:"max_length,omitempty"`
+
+	// minText and maxText are min and max as the spec's JSON wrote them:
+	// exact where a float64 is not, for a long bound past 2^53 or a decimal
+	// one of 16 digits or more (see bounds.go).
+	minText, maxText string
 }
 
 // File formats and compressions.

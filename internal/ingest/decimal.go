@@ -222,40 +222,19 @@ func (f *field) decimal(n decNum) (int64, string) {
 }
 
 // compileDecimalBounds turns min and max into unscaled values of the
-// field's scale, exactly: a bound is read as the shortest decimal that
-// gives its float64 (the number the spec's JSON wrote, up to 15
-// significant digits), not as the binary fraction the float64 holds,
-// which would put 0.1 a hair above 0.10. A value v passes when
-// lmin <= v <= lmax, as for longs; min is rounded up and max down to the
-// scale.
+// field's scale, exactly, from the bounds' text as the spec wrote them
+// (not the float64 a JSON number becomes, which holds 15 digits or so and
+// puts 0.1 a hair above 0.10). A value v passes when lmin <= v <= lmax,
+// as for longs; min is rounded up and max down to the scale.
 func (f *field) compileDecimalBounds() {
 	f.lmin, f.lmax = math.MinInt64, math.MaxInt64
-	if f.min != nil {
-		f.minText = boundText(*f.min)
-		lo, ok := scaledBound(*f.min, f.scale, true)
-		switch {
-		case !ok && lo.Sign() > 0:
-			f.noneMin = true
-		case ok:
-			f.lmin = lo.Int64()
-		}
-	}
-	if f.max != nil {
-		f.maxText = boundText(*f.max)
-		hi, ok := scaledBound(*f.max, f.scale, false)
-		switch {
-		case !ok && hi.Sign() < 0:
-			f.noneMax = true
-		case ok:
-			f.lmax = hi.Int64()
-		}
-	}
+	f.integerBounds(f.scale)
 }
 
-// scaledBound is x × 10^scale rounded up (ceil) or down to an integer,
-// and whether that fits in an int64.
-func scaledBound(x float64, scale int, ceil bool) (*big.Int, bool) {
-	r, ok := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
+// scaledBound is the number of text (a JSON number) × 10^scale rounded up
+// (ceil) or down to an integer, and whether that fits in an int64.
+func scaledBound(text string, scale int, ceil bool) (*big.Int, bool) {
+	r, ok := new(big.Rat).SetString(text)
 	if !ok {
 		return new(big.Int), false
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"math"
 	"math/big"
 	"reflect"
@@ -321,5 +322,35 @@ func TestDigitCount(t *testing.T) {
 		if got := digitCount(tt.u); got != tt.want {
 			t.Errorf("digitCount(%d) = %d; want %d", tt.u, got, tt.want)
 		}
+	}
+}
+
+// TestBoundsAsWritten: min and max compare with the number the spec's JSON
+// wrote, not the float64 it rounds to: a decimal(18,2) bound of 18 digits
+// and a long bound past 2^53.
+func TestBoundsAsWritten(t *testing.T) {
+	var fields []catalog.Field
+	err := json.Unmarshal([]byte(`[
+		{"name":"amt","type":"decimal(18,2)","validations":{"max":1234567890123456.78,"min":-0.01}},
+		{"name":"n","type":"long","validations":{"min":9007199254740993}}]`), &fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fields[0].Validations.MaxText(); got != "1234567890123456.78" {
+		t.Fatalf("max as read: %q", got)
+	}
+	in := "amt,n\n1234567890123456.78,9007199254740993\n1234567890123456.79,9007199254740993\n" +
+		"1234567890123456.80,9007199254740993\n-0.02,9007199254740993\n1,9007199254740992\n"
+	res := readFile(t, []byte(in), "b.csv", fields, csvHeader, Options{})
+	if len(res.rows) != 1 {
+		t.Errorf("rows %v; want the first alone", res.rows)
+	}
+	var reasons []string
+	for _, r := range res.rejects {
+		reasons = append(reasons, r.Reason)
+	}
+	want := []string{"above max 1234567890123456.78", "above max 1234567890123456.78", "below min -0.01", "below min 9007199254740993"}
+	if !reflect.DeepEqual(reasons, want) {
+		t.Errorf("reasons %q; want %q", reasons, want)
 	}
 }

@@ -367,6 +367,7 @@ func compileFields(fields []catalog.Field) ([]field, error) {
 				c.re = re
 			}
 			c.min, c.max = v.Min, v.Max
+			c.minText, c.maxText = v.MinText(), v.MaxText()
 			if kind == kDecimal {
 				c.compileDecimalBounds()
 			} else {
@@ -412,40 +413,38 @@ func (f *field) inEnum(text []byte) bool {
 	return ok
 }
 
-// compileBounds prepares min and max: their text, and for a long field
-// their integer form. A long v is at least min exactly when it is at
-// least ceil(min), and at most max when at most floor(max).
+// compileBounds prepares min and max for a long field: their integer
+// form, from the bound's exact text (a long bound past 2^53 is not a
+// float64). A long v is at least min exactly when it is at least
+// ceil(min), and at most max when at most floor(max). A double field
+// compares with the float64s.
 func (f *field) compileBounds() {
-	const two63 = 1 << 63 // exact as a float64
 	f.lmin, f.lmax = math.MinInt64, math.MaxInt64
+	f.integerBounds(0)
+}
+
+// integerBounds sets lmin and lmax to min × 10^scale rounded up and max ×
+// 10^scale rounded down, from their exact text, with noneMin (noneMax)
+// when no int64 is at or above min (at or below max).
+func (f *field) integerBounds(scale int) {
 	if f.min != nil {
-		f.minText = boundText(*f.min)
-		switch c := math.Ceil(*f.min); {
-		case c >= two63:
+		lo, ok := scaledBound(f.minText, scale, true)
+		switch {
+		case !ok && lo.Sign() > 0:
 			f.noneMin = true
-		case c > -two63:
-			f.lmin = int64(c)
+		case ok:
+			f.lmin = lo.Int64()
 		}
 	}
 	if f.max != nil {
-		f.maxText = boundText(*f.max)
-		switch c := math.Floor(*f.max); {
-		case c < -two63:
+		hi, ok := scaledBound(f.maxText, scale, false)
+		switch {
+		case !ok && hi.Sign() < 0:
 			f.noneMax = true
-		case c < two63:
-			f.lmax = int64(c)
+		case ok:
+			f.lmax = hi.Int64()
 		}
 	}
-}
-
-// boundText renders a min or max: a whole number in full and exactly, as
-// it is compared (a bound beyond 2^53 may differ from the schema's text),
-// rather than in exponent form.
-func boundText(x float64) string {
-	if x == math.Trunc(x) && math.Abs(x) < 1e21 {
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 // checkNumber applies min and max to a double.
