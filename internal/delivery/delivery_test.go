@@ -1396,3 +1396,48 @@ func TestPollSkipsUnchangedFailure(t *testing.T) {
 		t.Errorf("run after the correction: trigger %q, %d rows; want poll, 2 rows", run.Trigger, run.RowsAccepted)
 	}
 }
+
+// TestOverwriteIgnoresStrayWrites: in an overwrite dataset, which holds the
+// latest delivery, a write into an older, ingested folder does not bring
+// that folder back; writing its _SUCCESS again does.
+func TestOverwriteIgnoresStrayWrites(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	spec := ordersSpec("latest")
+	spec.WriteMode = catalog.WriteOverwrite
+	ds := e.dataset(e.tenant.ID, spec)
+	e.deliver(ds.ID, "d1", file{"a.csv", []byte("id,name,amount\n1,a,1\n")})
+	waitRuns(t, r, e.tenant.ID, ds.ID, "d1", 1)
+	e.deliver(ds.ID, "d2", file{"c.csv", []byte("id,name,amount\n10,c,10\n")})
+	waitRuns(t, r, e.tenant.ID, ds.ID, "d2", 1)
+
+	e.upload(ds.ID, "d1", file{"a.csv", []byte("id,name,amount\n1,a,9.99\n")})
+	settle(t, r, e.tenant.ID, ds.ID, "d1", 1, "a stray write into an old folder of an overwrite dataset")
+	wantRows(t, e.rows(ds.ID), [][]any{{int64(10), "c", 10.0}})
+
+	e.put(e.src.Bucket, prefix(ds.ID, "d1")+delivery.SuccessFile, nil)
+	run := waitRuns(t, r, e.tenant.ID, ds.ID, "d1", 2)[0]
+	wantStatus(t, run, delivery.StatusCommitted)
+	wantRows(t, e.rows(ds.ID), [][]any{{int64(1), "a", 9.99}})
+}
+
+// TestIdenticalContentWarnings: files of one file set with the same bytes
+// are warned about once, as "in this file set", also in the set's next
+// version, not again as ingested before.
+func TestIdenticalContentWarnings(t *testing.T) {
+	e := newEnv(t)
+	r, _ := e.newRunner(true)
+	ds := e.dataset(e.tenant.ID, ordersSpec("twins"))
+	same := []byte("id,name,amount\n1,a,1\n")
+	e.deliver(ds.ID, "f", file{"a.csv", same}, file{"b.csv", same})
+	waitRuns(t, r, e.tenant.ID, ds.ID, "f", 1)
+	e.upload(ds.ID, "f", file{"c.csv", []byte("id,name,amount\n3,c,3\n")})
+	run := waitRuns(t, r, e.tenant.ID, ds.ID, "f", 2)[0]
+	wantStatus(t, run, delivery.StatusCommitted)
+	if w := fileSummary(t, run.Files, "a.csv").Warnings; len(w) != 0 {
+		t.Errorf("a.csv warnings %q; want none", w)
+	}
+	if w := fileSummary(t, run.Files, "b.csv").Warnings; len(w) != 1 || !strings.HasSuffix(w[0], "in this file set") {
+		t.Errorf("b.csv warnings %q; want one, identical to a.csv in this file set", w)
+	}
+}

@@ -229,6 +229,10 @@ func (r Run) contentVersion() string {
 func (r *Runner) identicalContent(ctx context.Context, run *Run, files []object) map[string][]string {
 	out := map[string][]string{}
 	first := map[string]string{}
+	current := make(map[string]string, len(files)) // ETag by key
+	for _, f := range files {
+		current[f.key] = f.etag
+	}
 	for _, f := range files {
 		if f.size == 0 || f.etag == "" {
 			continue
@@ -244,7 +248,9 @@ func (r *Runner) identicalContent(ctx context.Context, run *Run, files []object)
 			continue
 		}
 		for _, k := range keys {
-			if k != f.key {
+			// A file of this file set with these bytes is warned about
+			// above, not as ingested before.
+			if k != f.key && current[k] != f.etag {
 				out[f.key] = append(out[f.key], fmt.Sprintf("content identical to %s (%s), ingested before", k, f.etag))
 			}
 		}
@@ -455,7 +461,7 @@ type receipt struct {
 	RowsAccepted int64            `json:"rows_accepted"`
 	RowsRejected int64            `json:"rows_rejected"`
 	Version      string           `json:"version,omitempty"`
-	Replaces     int64            `json:"replaces_run,omitempty"`
+	Replaces     int64            `json:"replaces,omitempty"`
 	Warnings     []string         `json:"warnings,omitempty"`
 	Files        []ingest.Summary `json:"files"`
 	FinishedAt   *time.Time       `json:"finished_at,omitempty"`

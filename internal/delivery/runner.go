@@ -201,6 +201,16 @@ func (r *Runner) triggerFromEvent(fs FileSet, key, trigger string) {
 		r.log.Warn("file-set event in a bucket that belongs to no source", "bucket", fs.Bucket, "key", key)
 		return
 	}
+	if trigger == "changed-file" {
+		// An overwrite dataset holds the latest delivery: a stray write
+		// into an older folder must not bring it back. Its _SUCCESS
+		// written again does.
+		if ds, err := r.cfg.Catalog.GetDataset(ctx, src.TenantID, fs.DatasetID); err == nil && ds.WriteMode == catalog.WriteOverwrite {
+			r.log.Info("write into an ingested folder of an overwrite dataset: ingested again only when its _SUCCESS is written again",
+				"bucket", fs.Bucket, "key", key)
+			return
+		}
+	}
 	run, err := r.trigger(ctx, src, fs.DatasetID, fs.Folder, trigger, nil)
 	switch {
 	case errors.Is(err, ErrAlreadyIngested):
