@@ -122,7 +122,8 @@ func BuildInstructions(in InstructionsInput) Instructions {
 			"to the folder; that starts the ingestion of the folder. Sending the same files again " +
 			"changes nothing. To correct a delivery, write the corrected files into the same folder: " +
 			"its new version replaces the old one's rows (a file under a new name is added, with a " +
-			"warning in the receipt when its content was delivered before).",
+			"warning in the receipt when its content was delivered before). For a dataset that keeps " +
+			"only the latest delivery, write the folder's _SUCCESS again as well.",
 	}
 	if in.AccessType == AccessIAMRole {
 		out.RoleARN = in.RoleARN
