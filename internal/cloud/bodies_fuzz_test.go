@@ -52,7 +52,7 @@ type bodyFixture struct {
 
 func newBodyFixture(tb testing.TB) *bodyFixture {
 	tb.Helper()
-	e := startEnv(tb, false)
+	e := startEnv(tb, false, "")
 	fx := &bodyFixture{e: e, h: e.cloud.Handler()}
 	ctx := context.Background()
 	for _, b := range []struct {

@@ -45,21 +45,28 @@ type env struct {
 // newEnv starts a cloud on a fresh data directory, served over plain HTTP.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return startEnv(t, false)
+	return startEnv(t, false, "")
 }
 
 // newTLSEnv is newEnv over HTTPS (the SDK then frames uploads as
 // aws-chunked with a trailing checksum).
 func newTLSEnv(t *testing.T) *env {
 	t.Helper()
-	return startEnv(t, true)
+	return startEnv(t, true, "")
 }
 
-func startEnv(t testing.TB, useTLS bool) *env {
+// newDomainEnv is newEnv with virtual-host-style addressing under domain.
+func newDomainEnv(t *testing.T, domain string) *env {
+	t.Helper()
+	return startEnv(t, false, domain)
+}
+
+func startEnv(t testing.TB, useTLS bool, domain string) *env {
 	t.Helper()
 	dir := t.TempDir()
 	c, err := cloud.Open(context.Background(), cloud.Options{
 		DataDir: dir,
+		Domain:  domain,
 		Logger:  slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

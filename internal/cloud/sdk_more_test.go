@@ -10,12 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -27,8 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"inlet/internal/cloud"
 )
 
 // connRequest is a request written by hand on its own connection, so that a
@@ -333,29 +328,6 @@ func TestSDKErrorsCarryRequestID(t *testing.T) {
 	if ids[0] == ids[1] {
 		t.Errorf("two requests share the request id %s", ids[0])
 	}
-}
-
-// newDomainEnv is newEnv with virtual-host-style addressing under domain.
-func newDomainEnv(t *testing.T, domain string) *env {
-	t.Helper()
-	dir := t.TempDir()
-	c, err := cloud.Open(context.Background(), cloud.Options{
-		DataDir: dir, Domain: domain, Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatalf("cloud.Open: %v", err)
-	}
-	srv := httptest.NewServer(c.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		if err := c.Close(); err != nil {
-			t.Errorf("cloud.Close: %v", err)
-		}
-	})
-	id, secret := readCredentials(t, filepath.Join(dir, "credentials"))
-	e := &env{cloud: c, srv: srv, id: id, secret: secret}
-	e.s3 = e.client(t, id, secret)
-	return e
 }
 
 // loopbackClient is an HTTP client that connects every request to the
