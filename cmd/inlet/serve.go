@@ -176,6 +176,11 @@ func runServe(ctx context.Context, cfg serveConfig, out interface{ Write([]byte)
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), log)
 	if err != nil {
 		return err
