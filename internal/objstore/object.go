@@ -149,8 +149,7 @@ func (c cachedReader) QueryRowContext(ctx context.Context, query string, args ..
 // checkConditions evaluates If-Match / If-None-Match against the current
 // object. As on AWS, If-Match on a missing key is ErrNoSuchKey.
 func checkConditions(exists bool, etag string, opts *PutOptions) error {
-	if opts.IfNoneMatch != "" && exists &&
-		(strings.TrimSpace(opts.IfNoneMatch) == "*" || etagListed(opts.IfNoneMatch, etag, false)) {
+	if opts.IfNoneMatch != "" && exists && ETagMatches(opts.IfNoneMatch, etag, false) {
 		return ErrPreconditionFailed
 	}
 	return checkIfMatch(exists, etag, opts.IfMatch)
@@ -165,16 +164,17 @@ func checkIfMatch(exists bool, etag, ifMatch string) error {
 	if !exists {
 		return ErrNoSuchKey
 	}
-	if strings.TrimSpace(ifMatch) != "*" && !etagListed(ifMatch, etag, true) {
+	if !ETagMatches(ifMatch, etag, true) {
 		return ErrPreconditionFailed
 	}
 	return nil
 }
 
-// etagListed reports whether a comma-separated list of quoted ETags names
-// etag. strong is If-Match's comparison (RFC 9110): a weak tag (W/"...")
-// never matches; If-None-Match compares weakly.
-func etagListed(list, etag string, strong bool) bool {
+// ETagMatches reports whether a conditional header's comma-separated list
+// of quoted ETags names etag, "*" naming any. strong is If-Match's
+// comparison (RFC 9110): a weak tag (W/"...") never matches; If-None-Match
+// compares weakly.
+func ETagMatches(list, etag string, strong bool) bool {
 	for _, e := range strings.Split(list, ",") {
 		e = strings.TrimSpace(e)
 		if strings.HasPrefix(e, "W/") {
@@ -183,7 +183,7 @@ func etagListed(list, etag string, strong bool) bool {
 			}
 			e = e[2:]
 		}
-		if strings.Trim(e, `"`) == etag {
+		if e == "*" || strings.Trim(e, `"`) == etag {
 			return true
 		}
 	}

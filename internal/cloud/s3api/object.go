@@ -303,7 +303,7 @@ func checkConditions(h http.Header, m objstore.ObjectMeta, ifMatch, ifNoneMatch,
 	}
 	lm := m.LastModified.Truncate(time.Second)
 
-	if matchSet && !etagMatches(h.Get(ifMatch), m.ETag, true) {
+	if matchSet && !objstore.ETagMatches(h.Get(ifMatch), m.ETag, true) {
 		return fail
 	}
 	if !matchSet {
@@ -311,7 +311,7 @@ func checkConditions(h http.Header, m objstore.ObjectMeta, ifMatch, ifNoneMatch,
 			return fail
 		}
 	}
-	if noneSet && etagMatches(h.Get(ifNoneMatch), m.ETag, false) {
+	if noneSet && objstore.ETagMatches(h.Get(ifNoneMatch), m.ETag, false) {
 		return notMod
 	}
 	if !noneSet {
@@ -320,25 +320,6 @@ func checkConditions(h http.Header, m objstore.ObjectMeta, ifMatch, ifNoneMatch,
 		}
 	}
 	return nil
-}
-
-// etagMatches reports whether a conditional header's list names etag ("*"
-// names any). strong is If-Match's comparison (RFC 9110): a weak tag
-// (W/"...") never matches; If-None-Match compares weakly.
-func etagMatches(list, etag string, strong bool) bool {
-	for _, e := range strings.Split(list, ",") {
-		e = strings.TrimSpace(e)
-		if strings.HasPrefix(e, "W/") {
-			if strong {
-				continue
-			}
-			e = e[2:]
-		}
-		if e == "*" || strings.Trim(e, `"`) == etag {
-			return true
-		}
-	}
-	return false
 }
 
 func parseHTTPTime(v string) (time.Time, bool) {
