@@ -43,7 +43,7 @@ func (c *Catalog) SweepOrphans(ctx context.Context, before time.Time) (files int
 }
 
 func sweepTable(ctx context.Context, tbl *table.Table, before time.Time) (int, int64, error) {
-	dir, err := localDir(tbl.Location() + "/data")
+	dir, err := fromURI(tbl.Location() + "/data")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -100,7 +100,7 @@ func referencedFiles(ctx context.Context, tbl *table.Table) (map[string]bool, er
 				return nil, fmt.Errorf("manifest %s: %w", m.FilePath(), err)
 			}
 			for _, e := range entries {
-				p, err := localDir(e.DataFile().FilePath())
+				p, err := fromURI(e.DataFile().FilePath())
 				if err != nil {
 					return nil, err
 				}
@@ -111,9 +111,9 @@ func referencedFiles(ctx context.Context, tbl *table.Table) (map[string]bool, er
 	return held, nil
 }
 
-// localDir turns a file:// URI (or a plain path) of the warehouse into a
+// fromURI turns a file:// URI (or a plain path) of the warehouse into a
 // local path.
-func localDir(uri string) (string, error) {
+func fromURI(uri string) (string, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return "", err
