@@ -15,7 +15,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -183,36 +182,24 @@ func (r *Runner) stopChangeTimer(fs FileSet) {
 	}
 }
 
-// triggerFromEvent triggers a file set an object event named. A changed
-// file triggers only a folder that was handed over before (committed, or
-// queued or being read): until its _SUCCESS marker, a folder is still
-// being delivered, and after a failed run the partner hands it over again.
+// triggerFromEvent triggers a file set an object event named, and logs
+// why not when it is not; trigger decides, a changed file included.
 func (r *Runner) triggerFromEvent(fs FileSet, key, trigger string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if trigger == "changed-file" {
-		prior, err := r.runs.forFileSet(ctx, fs)
-		if err != nil || !slices.ContainsFunc(prior, func(p Run) bool { return p.Status != StatusFailed }) {
-			return
-		}
-	}
 	src, err := r.cfg.Catalog.SourceByBucket(ctx, fs.Bucket)
 	if err != nil {
-		r.log.Warn("file-set event in a bucket that belongs to no source", "bucket", fs.Bucket, "key", key)
-		return
-	}
-	if trigger == "changed-file" {
-		// An overwrite dataset holds the latest delivery: a stray write
-		// into an older folder must not bring it back. Its _SUCCESS
-		// written again does.
-		if ds, err := r.cfg.Catalog.GetDataset(ctx, src.TenantID, fs.DatasetID); err == nil && ds.WriteMode == catalog.WriteOverwrite {
-			r.log.Info("write into an ingested folder of an overwrite dataset: ingested again only when its _SUCCESS is written again",
-				"bucket", fs.Bucket, "key", key)
-			return
+		if trigger != "changed-file" {
+			r.log.Warn("file-set event in a bucket that belongs to no source", "bucket", fs.Bucket, "key", key)
 		}
+		return
 	}
 	run, err := r.trigger(ctx, src, fs.DatasetID, fs.Folder, trigger, nil)
 	switch {
+	case errors.Is(err, errNotHandedOver):
+	case errors.Is(err, errOverwriteStray):
+		r.log.Info("write into an ingested folder of an overwrite dataset: ingested again only when its _SUCCESS is written again",
+			"bucket", fs.Bucket, "key", key)
 	case errors.Is(err, ErrAlreadyIngested):
 		r.log.Info("file set unchanged since its ingestion: not ingested again",
 			"bucket", fs.Bucket, "key", key, "duplicate_of_run", run.ID, "version", run.Version)
@@ -284,6 +271,19 @@ func (r *Runner) trigger(ctx context.Context, src catalog.Source, datasetID int6
 			if last == nil && failed == nil {
 				failed = &p
 			}
+		}
+	}
+	if trigger == "changed-file" {
+		// A folder is handed over by its _SUCCESS: a write into one not
+		// handed over yet, or whose runs failed, waits for it.
+		if last == nil {
+			return Run{}, errNotHandedOver
+		}
+		// An overwrite dataset holds the latest delivery: a stray write
+		// into an older folder must not bring it back. Its _SUCCESS
+		// written again does.
+		if ds, err := r.cfg.Catalog.GetDataset(ctx, src.TenantID, datasetID); err == nil && ds.WriteMode == catalog.WriteOverwrite {
+			return *last, errOverwriteStray
 		}
 	}
 	// A partner or tenant may retry a failed file set as it is (after the

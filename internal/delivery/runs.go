@@ -26,6 +26,10 @@ var (
 	ErrAlreadyIngested = errors.New("delivery: file set already ingested")
 	ErrInProgress      = errors.New("delivery: file set is being ingested")
 	ErrFailedUnchanged = errors.New("delivery: file set failed and has not changed since")
+
+	// A write into a folder (a "changed-file" trigger) that is not taken.
+	errNotHandedOver  = errors.New("delivery: folder not handed over by its _SUCCESS yet")
+	errOverwriteStray = errors.New("delivery: write into an older folder of an overwrite dataset")
 )
 
 // Run is one ingestion of a file set.
